@@ -1,0 +1,274 @@
+// One simulated CPU with a module loaded: it registers the module's probes, runs their handlers
+// and writes their output into its own relay buffer (or, in procfs-only mode, onto the control
+// channel). Every operation here runs to completion on its CPU and never waits: probe handlers
+// run in probe context, where the kernel may not sleep. The kernel reaches a CPU only through
+// the operations in CPU_OPS, called over the seam (`call('cpuN', op, ...)`).
+import { strict as assert } from 'node:assert';
+import { CtlQueue, type CtlQueueBuffers } from '../shared/ctl_queue.ts';
+import { RELAY_TIMER_MS, TIMER_CATCHUP_MAX } from '../shared/limits.ts';
+import {
+  REALTIME_HEADER_BYTES,
+  STP_OOB_DATA,
+  STP_REALTIME_DATA,
+  STP_TRANSPORT_PROC,
+  type TransportMode,
+  stp_type_name,
+} from '../shared/messages.ts';
+import type { ProbeModuleDef, ProbePoint } from '../shared/probe_module.ts';
+import { RelayWriter, type RelayBuffers } from '../shared/relay_ring.ts';
+import type { Env, Timer } from '../shared/seam.ts';
+import {
+  CPU_DROPPED,
+  CPU_DROPPED_BYTES,
+  CPU_WRITTEN,
+  EXIT_BY_STP_EXIT_CALL,
+  RECORD_SEQ,
+  TRANSPORT_FAILURES,
+  cpu_word,
+  set_exit_flag,
+} from '../shared/session_shared.ts';
+import { HandlerAbort, make_context, type ContextHost } from './context.ts';
+import { PrintBuffer } from './print_buffer.ts';
+import type { ProbeContext } from '../shared/probe_module.ts';
+
+/** What the kernel hands a CPU when it loads a module onto it. */
+export interface CpuLoadArgs {
+  readonly points: readonly ProbePoint[];
+  readonly words: Int32Array;
+  readonly ctl: CtlQueueBuffers;
+  readonly trace_handlers: boolean;
+}
+
+/** What `_stp_transport_open` hands each CPU. */
+export interface CpuTransportArgs {
+  readonly mode: TransportMode;
+  readonly relay: RelayBuffers | null;
+  readonly target: number;
+}
+
+/** Which probes a CPU registers: cpu0 runs probe_start, so it owns begin, end and timers. */
+export interface RegisterArgs {
+  readonly begin_end_timers: boolean;
+}
+
+interface Probe {
+  readonly point: ProbePoint;
+  readonly handler: (ctx: ProbeContext) => void;
+  readonly ctx: ProbeContext;
+  timer: Timer | null;
+  next_due_ns: number;
+}
+
+export const CPU_OPS = [
+  'transport_open',
+  'register_probes',
+  'run_probes',
+  'unregister_probes',
+  'relay_flush',
+  'relay_close',
+  'unload',
+] as const;
+export type CpuOp = (typeof CPU_OPS)[number];
+
+const encoder = new TextEncoder();
+
+export class Cpu implements ContextHost {
+  readonly cpu: number;
+  target = 0;
+  private readonly probes: Probe[];
+  private readonly words: Int32Array;
+  private readonly ctl: CtlQueue;
+  private readonly print_buf: PrintBuffer;
+  private readonly trace_handlers: boolean;
+  private mode: TransportMode = STP_TRANSPORT_PROC;
+  private writer: RelayWriter | null = null;
+  private relay_timer: Timer | null = null;
+  private registered = false;
+  private unloaded = false;
+  private in_handler: string | null = null;
+
+  constructor(
+    private readonly env: Env,
+    cpu: number,
+    def: ProbeModuleDef,
+    args: CpuLoadArgs,
+  ) {
+    this.cpu = cpu;
+    this.words = args.words;
+    this.ctl = new CtlQueue(args.ctl, env);
+    this.trace_handlers = args.trace_handlers;
+    this.print_buf = new PrintBuffer((r) => this.write_record(r));
+    assert(def.probes.length === args.points.length, 'module copy differs from the kernel copy');
+    this.probes = def.probes.map((p, i) => {
+      const point = args.points[i];
+      assert(point !== undefined && point.text === p.point.trim(), 'probe order differs');
+      return { point, handler: p.handler, ctx: make_context(this, point.text), timer: null, next_due_ns: 0 };
+    });
+  }
+
+  /** Kernel, `_stp_transport_open`: where this CPU's output goes from now on. */
+  transport_open(args: CpuTransportArgs): void {
+    this.mode = args.mode;
+    this.target = args.target;
+    this.writer = args.relay ? new RelayWriter(args.relay, this.env) : null;
+  }
+
+  /** Kernel, inside probe_start: arms this CPU's timer probes. Returns 0 or -1. */
+  register_probes(args: RegisterArgs): number {
+    assert(!this.registered && !this.unloaded, 'register_probes twice');
+    if (this.env.fault('probe_start', this.env.th)) return -1;
+    this.env.trace('register_probes');
+    this.registered = true;
+    for (const p of this.probes) {
+      const mine = p.point.kind === 'profile' || (p.point.kind === 'timer' && args.begin_end_timers);
+      if (mine) this.arm(p, this.env.now_ns() + p.point.period_ns);
+    }
+    return 0;
+  }
+
+  /** Kernel, probe_start / probe_exit: runs every begin or end probe on this CPU, in order. */
+  run_probes(kind: 'begin' | 'end'): void {
+    for (const p of this.probes) if (p.point.kind === kind) this.fire(p);
+  }
+
+  /** Kernel, probe_exit: disarms every timer probe; no handler runs here after this. */
+  unregister_probes(): void {
+    if (!this.registered) return;
+    this.env.trace('unregister_probes');
+    this.registered = false;
+    for (const p of this.probes) {
+      if (p.timer) this.env.cancel(p.timer);
+      p.timer = null;
+    }
+  }
+
+  /** Kernel, final flush of `_stp_cleanup_and_exit`: publishes everything committed. */
+  relay_flush(): void {
+    this.writer?.publish();
+  }
+
+  /** Kernel, module removal: stops the relay timer. The buffer itself stays readable. */
+  relay_close(): void {
+    if (this.relay_timer) this.env.cancel(this.relay_timer);
+    this.relay_timer = null;
+    this.writer?.publish();
+    this.writer = null;
+  }
+
+  /** Kernel, module removal: this copy of the module is gone. */
+  unload(): void {
+    this.unregister_probes();
+    this.relay_close();
+    this.unloaded = true;
+  }
+
+  private arm(p: Probe, due_ns: number): void {
+    p.next_due_ns = due_ns;
+    const ms = Math.max(0, (due_ns - this.env.now_ns()) / 1e6);
+    p.timer = this.env.after(ms, this.env.th, p.point.text, () => this.tick(p));
+  }
+
+  /** A timer probe's timer fired: run it once per period elapsed (bounded), then re-arm. */
+  private tick(p: Probe): void {
+    p.timer = null;
+    assert(this.registered, `timer probe ${p.point.text} fired after unregister_probes`);
+    const now = this.env.now_ns();
+    const period = p.point.period_ns;
+    const due = Math.min(TIMER_CATCHUP_MAX, Math.floor((now - p.next_due_ns) / period) + 1);
+    for (let i = 0; i < due && this.registered; i++) this.fire(p);
+    if (this.registered) this.arm(p, Math.max(p.next_due_ns + due * period, now));
+  }
+
+  private fire(p: Probe): void {
+    if (this.trace_handlers || p.point.kind === 'begin' || p.point.kind === 'end') {
+      this.env.trace('handler', { probe: p.point.text });
+    }
+    this.in_handler = p.point.text;
+    try {
+      p.handler(p.ctx);
+    } catch (e) {
+      if (!(e instanceof HandlerAbort)) {
+        const why = e instanceof Error ? e.message : String(e);
+        this.oob(`ERROR: probe ${p.point.text} on cpu ${this.cpu} failed: ${why}\n`);
+        this.stp_exit();
+      }
+    } finally {
+      this.in_handler = null;
+    }
+    if (this.env.fault('cpu_crash', this.env.th)) {
+      this.print_buf.discard();
+      throw new CpuCrash(`cpu${this.cpu} crashed in the handler of ${p.point.text}`);
+    }
+    this.print_buf.flush();
+  }
+
+  // ContextHost: what a handler's ctx calls.
+
+  print(text: string): void {
+    assert(this.in_handler !== null, 'print outside a handler');
+    this.print_buf.write(text);
+  }
+
+  /** `_stp_exit()`: only sets the exit flag; the work queue does the rest (seed, path 2). */
+  stp_exit(): void {
+    this.env.trace('_stp_exit');
+    set_exit_flag(this.words, EXIT_BY_STP_EXIT_CALL);
+  }
+
+  /** A warning or error from probe context: queued without waiting, or dropped and counted. */
+  oob(text: string): void {
+    const r = this.env.fault('ctl_pool_exhausted', this.env.th) ? null : this.ctl.reserve();
+    if (r === null) {
+      Atomics.add(this.words, TRANSPORT_FAILURES, 1);
+      this.env.log('warn', 'control pool empty: message dropped', { text });
+      return;
+    }
+    this.env.trace('send', { type: stp_type_name(STP_OOB_DATA), to: 'staprun', text });
+    this.ctl.publish(r, STP_OOB_DATA, [encoder.encode(text)]);
+  }
+
+  private write_record(record: Uint8Array): void {
+    Atomics.add(this.words, cpu_word(this.cpu, CPU_WRITTEN), 1);
+    if (this.mode === STP_TRANSPORT_PROC) this.write_realtime(record);
+    else this.write_relay(record);
+  }
+
+  private write_relay(record: Uint8Array): void {
+    const w = this.writer;
+    assert(w !== null, 'relay write before _stp_transport_open');
+    if (this.env.fault('relay_full', this.env.th) || !w.reserve(record.length)) {
+      this.drop(record.length);
+      return;
+    }
+    w.commit(Atomics.add(this.words, RECORD_SEQ, 1), record);
+    this.relay_timer ??= this.env.after(RELAY_TIMER_MS, this.env.th, 'relay timer', () => {
+      this.relay_timer = null;
+      this.writer?.publish();
+    });
+  }
+
+  private write_realtime(record: Uint8Array): void {
+    const r = this.env.fault('ctl_pool_exhausted', this.env.th) ? null : this.ctl.reserve();
+    if (r === null) {
+      this.drop(record.length);
+      return;
+    }
+    const seq = Atomics.add(this.words, RECORD_SEQ, 1);
+    const header = new Uint8Array(REALTIME_HEADER_BYTES);
+    const view = new DataView(header.buffer);
+    view.setUint32(0, seq >>> 0, true);
+    view.setUint32(4, this.cpu, true);
+    this.env.trace('send', { type: stp_type_name(STP_REALTIME_DATA), to: 'staprun', rseq: seq });
+    this.ctl.publish(r, STP_REALTIME_DATA, [header, record]);
+  }
+
+  private drop(bytes: number): void {
+    Atomics.add(this.words, cpu_word(this.cpu, CPU_DROPPED), 1);
+    Atomics.add(this.words, cpu_word(this.cpu, CPU_DROPPED_BYTES), bytes);
+    Atomics.add(this.words, TRANSPORT_FAILURES, 1);
+    this.env.trace('drop', { bytes });
+  }
+}
+
+/** A CPU died in the middle of a handler (the `cpu_crash` fault): its runtime ends the CPU. */
+export class CpuCrash extends Error {}

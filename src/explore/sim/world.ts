@@ -1,0 +1,450 @@
+// The deterministic runtime: every actor of a run in one thread, under virtual time. Protocol
+// steps are generators; the world steps them one effect at a time, and at every step asks the
+// strategy which runnable task goes next, or whether time advances to the next timer. Nothing
+// here reads a real clock or Math.random, so (strategy, seed, scenario) determines the run.
+import { strict as assert } from 'node:assert';
+import { message_of } from '../../shared/errors.ts';
+import type {
+  Body,
+  Effect,
+  Env,
+  FaultName,
+  Fields,
+  Lock,
+  Proc,
+  TaskRef,
+  Thread,
+  Timer,
+  WaitResult,
+} from '../../shared/seam.ts';
+import { is_proc } from '../../shared/seam.ts';
+import type { Choice, Strategy } from '../strategy.ts';
+import { TimerHeap, type SimTimer } from './timer_heap.ts';
+
+export interface TraceEvent {
+  readonly seq: number;
+  readonly ts: number;
+  readonly th: string;
+  readonly ev: string;
+  readonly [field: string]: unknown;
+}
+
+type TaskState = 'ready' | 'blocked' | 'done' | 'dead';
+
+class SimTask implements Choice, TaskRef {
+  state: TaskState = 'ready';
+  gen: Proc<unknown> | null = null;
+  body: Body | null;
+  input: unknown = undefined;
+  error: unknown = undefined;
+  failed = false;
+  result: unknown = undefined;
+  /** What the task waits for, for deadlock reports. */
+  waiting = '';
+  joiners: SimTask[] = [];
+  wait_timer: SimTimer | null = null;
+  /** Set when the task waits on a word. */
+  wait_arr: Int32Array | null = null;
+  wait_index = 0;
+
+  constructor(
+    readonly id: number,
+    readonly th: Thread,
+    readonly name: string,
+    body: Body,
+  ) {
+    this.body = body;
+  }
+}
+
+interface SimLock {
+  owner: SimTask | null;
+  readonly waiters: SimTask[];
+}
+
+/** How a call into another actor is carried out: a protocol step or a plain function. */
+export type CallHandler = (op: string, args: readonly unknown[]) => unknown;
+
+export interface RunLimits {
+  /** Steps (effects performed) before the run is called a livelock. */
+  readonly max_steps: number;
+  /** Virtual time, ns, after which the run is stopped as hung. */
+  readonly max_time_ns: number;
+  /** Stops early once this holds and `grace_ns` more virtual time has passed. */
+  readonly done?: () => boolean;
+  readonly grace_ns?: number;
+}
+
+export type RunEnd =
+  | { readonly kind: 'quiescent' }
+  | { readonly kind: 'done' }
+  | { readonly kind: 'deadlock'; readonly blocked: readonly string[] }
+  | { readonly kind: 'step-limit'; readonly blocked: readonly string[] }
+  | { readonly kind: 'time-limit'; readonly blocked: readonly string[] }
+  | { readonly kind: 'crash'; readonly error: string; readonly th: string };
+
+export class World {
+  now_ns = 0;
+  steps = 0;
+  decisions = 0;
+  readonly trace: TraceEvent[] = [];
+  private trace_seq = 0;
+  private next_task_id = 0;
+  private timer_order = 0;
+  private readonly ready: SimTask[] = [];
+  private readonly tasks: SimTask[] = [];
+  private readonly timers = new TimerHeap();
+  private readonly mailboxes = new Map<Thread, unknown[]>();
+  private readonly receivers = new Map<Thread, SimTask>();
+  private readonly word_waiters: SimTask[] = [];
+  private readonly locks = new WeakMap<Lock, SimLock>();
+  private readonly dead = new Set<Thread>();
+  private readonly handlers = new Map<string, CallHandler>();
+  private readonly envs = new Map<Thread, Env>();
+  private crash: { error: string; th: string } | null = null;
+
+  constructor(readonly strategy: Strategy) {}
+
+  /** Routes `call(to, ...)` for actor `to` (the kernel's syscalls, a CPU's operations). */
+  on_call(to: Thread | 'cpu*', handler: CallHandler): void {
+    this.handlers.set(to, handler);
+  }
+
+  env(th: Thread): Env {
+    let e = this.envs.get(th);
+    if (!e) {
+      e = this.make_env(th);
+      this.envs.set(th, e);
+    }
+    return e;
+  }
+
+  spawn(th: Thread, name: string, body: Body): SimTask {
+    const t = new SimTask(this.next_task_id++, th, name, body);
+    this.tasks.push(t);
+    if (this.dead.has(th)) t.state = 'dead';
+    else this.ready.push(t);
+    return t;
+  }
+
+  /** Runs `body` on `th` at virtual time `at_ns` (outside actions: ^C, rmmod by hand). */
+  at(at_ns: number, th: Thread, what: string, body: Body): void {
+    this.add_timer(Math.max(0, at_ns - this.now_ns), what, () => void this.spawn(th, what, body));
+  }
+
+  /** Ends every task of `th` where it stands (staprun killed): no cleanup runs. */
+  kill(th: Thread): void {
+    this.dead.add(th);
+    for (const t of this.tasks) {
+      if (t.th !== th || t.state === 'done' || t.state === 'dead') continue;
+      if (t.state === 'ready') this.ready.splice(this.ready.indexOf(t), 1);
+      t.state = 'dead';
+      if (t.wait_timer) t.wait_timer.cancelled = true;
+    }
+    this.receivers.delete(th);
+    this.mailboxes.delete(th);
+  }
+
+  is_dead(th: Thread): boolean {
+    return this.dead.has(th);
+  }
+
+  result_of(t: TaskRef): unknown {
+    return (t as SimTask).result;
+  }
+
+  task_done(t: TaskRef): boolean {
+    return (t as SimTask).state === 'done';
+  }
+
+  /** Steps the world until nothing is left to do or a limit is hit. */
+  run(limits: RunLimits): RunEnd {
+    let done_at = -1;
+    for (;;) {
+      if (this.crash) return { kind: 'crash', ...this.crash };
+      if (limits.done && done_at < 0 && limits.done()) done_at = this.now_ns;
+      if (done_at >= 0 && this.now_ns - done_at >= (limits.grace_ns ?? 0)) return { kind: 'done' };
+      if (this.steps >= limits.max_steps) return { kind: 'step-limit', blocked: this.blocked() };
+      const next = this.timers.peek();
+      if (this.ready.length === 0 && next === undefined) {
+        const blocked = this.blocked();
+        return blocked.length === 0 || done_at >= 0 ? { kind: 'quiescent' } : { kind: 'deadlock', blocked };
+      }
+      if (next !== undefined && next.due_ns > limits.max_time_ns && this.ready.length === 0) {
+        return { kind: 'time-limit', blocked: this.blocked() };
+      }
+      const i = this.ready.length === 1 && next === undefined ? 0 : this.decide(next !== undefined);
+      if (i < 0) this.advance();
+      else this.step(i);
+    }
+  }
+
+  /** Tasks that wait for something, each named with what it waits for. */
+  blocked(): string[] {
+    return this.tasks
+      .filter((t) => t.state === 'blocked')
+      .map((t) => `${t.th} (${t.name}) waits for ${t.waiting}`);
+  }
+
+  pending_timers(): string[] {
+    return this.timers.pending().map((t) => t.what);
+  }
+
+  private decide(can_advance: boolean): number {
+    this.decisions++;
+    const i = this.strategy.pick(this.ready, can_advance);
+    assert(i >= (can_advance ? -1 : 0) && i < this.ready.length, `strategy picked ${i}`);
+    return i;
+  }
+
+  private advance(): void {
+    const t = this.timers.pop();
+    assert(t !== undefined && !t.cancelled);
+    assert(t.due_ns >= this.now_ns, 'timer in the past');
+    this.now_ns = t.due_ns;
+    t.fired = true;
+    t.fire();
+  }
+
+  private add_timer(ms: number, what: string, fire: () => void): SimTimer {
+    const t: SimTimer = {
+      due_ns: this.now_ns + Math.round(ms * 1e6),
+      order: this.timer_order++,
+      what,
+      fire,
+      cancelled: false,
+      fired: false,
+    };
+    this.timers.push(t);
+    return t;
+  }
+
+  private step(i: number): void {
+    const t = this.ready[i] as SimTask;
+    this.ready.splice(i, 1);
+    this.steps++;
+    let r: IteratorResult<Effect, unknown>;
+    try {
+      if (t.gen === null) {
+        const body = t.body as Body;
+        t.body = null;
+        const v = body();
+        if (!is_proc(v)) return this.finish(t, v, false);
+        t.gen = v;
+      }
+      const input = t.input;
+      t.input = undefined;
+      if (t.failed) {
+        t.failed = false;
+        r = t.gen.throw(t.error);
+      } else {
+        r = t.gen.next(input);
+      }
+    } catch (e) {
+      return this.finish(t, e, true);
+    }
+    if (r.done) return this.finish(t, r.value, false);
+    this.perform(t, r.value);
+  }
+
+  private finish(t: SimTask, value: unknown, failed: boolean): void {
+    t.state = 'done';
+    t.gen = null;
+    if (failed) {
+      if (t.joiners.length === 0) {
+        this.crash ??= { error: message_of(value), th: t.th };
+        return;
+      }
+      for (const j of t.joiners) this.wake_with_error(j, value);
+    } else {
+      t.result = value;
+      for (const j of t.joiners) this.wake(j, value);
+    }
+    t.joiners = [];
+  }
+
+  private wake(t: SimTask, input: unknown): void {
+    if (t.state !== 'blocked') return;
+    t.state = 'ready';
+    t.input = input;
+    t.waiting = '';
+    this.ready.push(t);
+  }
+
+  private wake_with_error(t: SimTask, error: unknown): void {
+    if (t.state !== 'blocked') return;
+    t.failed = true;
+    t.error = error;
+    this.wake(t, undefined);
+  }
+
+  private block(t: SimTask, waiting: string): void {
+    t.state = 'blocked';
+    t.waiting = waiting;
+  }
+
+  private perform(t: SimTask, e: Effect): void {
+    switch (e.k) {
+      case 'step':
+        this.ready.push(t);
+        return;
+      case 'sleep':
+        this.block(t, `${e.ms} ms (${e.what})`);
+        this.add_timer(e.ms, `${t.th} sleep`, () => this.wake(t, undefined));
+        return;
+      case 'wait':
+        return this.perform_wait(t, e.arr, e.index, e.value, e.ms, e.what);
+      case 'recv': {
+        const box = this.mailboxes.get(t.th);
+        if (box && box.length > 0) {
+          t.input = box.shift();
+          this.ready.push(t);
+          return;
+        }
+        assert(!this.receivers.has(t.th), `${t.th}: two tasks receive`);
+        this.receivers.set(t.th, t);
+        this.block(t, e.what);
+        return;
+      }
+      case 'lock': {
+        const l = this.sim_lock(e.lock);
+        if (l.owner === null) {
+          l.owner = t;
+          this.ready.push(t);
+        } else {
+          l.waiters.push(t);
+          this.block(t, `lock ${e.lock.name} held by ${l.owner.th} (${l.owner.name})`);
+        }
+        return;
+      }
+      case 'call':
+        return this.perform_call(t, e.to, e.op, e.args);
+      case 'join': {
+        const target = e.task as SimTask;
+        if (target.state === 'done') {
+          t.input = target.result;
+          this.ready.push(t);
+        } else {
+          target.joiners.push(t);
+          this.block(t, `task ${target.th} (${target.name})`);
+        }
+        return;
+      }
+    }
+  }
+
+  private perform_wait(
+    t: SimTask,
+    arr: Int32Array,
+    index: number,
+    value: number,
+    ms: number,
+    what: string,
+  ): void {
+    if (Atomics.load(arr, index) !== value) {
+      t.input = 'not-equal' satisfies WaitResult;
+      this.ready.push(t);
+      return;
+    }
+    t.wait_arr = arr;
+    t.wait_index = index;
+    this.word_waiters.push(t);
+    this.block(t, what);
+    if (Number.isFinite(ms)) {
+      t.wait_timer = this.add_timer(ms, `${t.th} wait timeout`, () => {
+        t.wait_timer = null;
+        this.unwait(t);
+        this.wake(t, 'timed-out' satisfies WaitResult);
+      });
+    }
+  }
+
+  private unwait(t: SimTask): void {
+    const i = this.word_waiters.indexOf(t);
+    if (i >= 0) this.word_waiters.splice(i, 1);
+    t.wait_arr = null;
+  }
+
+  private perform_call(t: SimTask, to: Thread, op: string, args: readonly unknown[]): void {
+    if (this.dead.has(to)) {
+      t.failed = true;
+      t.error = new Error(`${to} is dead`);
+      this.ready.push(t);
+      return;
+    }
+    const handler = this.handlers.get(to) ?? (to.startsWith('cpu') ? this.handlers.get('cpu*') : undefined);
+    assert(handler, `no handler for calls to ${to}`);
+    const callee = this.spawn(to, op, () => handler(op, args));
+    callee.joiners.push(t);
+    this.block(t, `${to}.${op}()`);
+  }
+
+  private sim_lock(l: Lock): SimLock {
+    let s = this.locks.get(l);
+    if (!s) {
+      s = { owner: null, waiters: [] };
+      this.locks.set(l, s);
+    }
+    return s;
+  }
+
+  private make_env(th: Thread): Env {
+    return {
+      th,
+      now_ns: () => this.now_ns,
+      trace: (ev: string, fields?: Fields): void => {
+        this.trace.push({ seq: this.trace_seq++, ts: this.now_ns, th, ev, ...fields });
+      },
+      send: (to: Thread, mail: unknown): void => this.send(to, mail),
+      after: (ms: number, on: Thread, what: string, body: Body): Timer =>
+        this.add_timer(ms, what, () => void this.spawn(on, what, body)),
+      cancel: (timer: Timer): boolean => {
+        const t = timer as SimTimer;
+        if (t.cancelled || t.fired) return false;
+        t.cancelled = true;
+        return true;
+      },
+      spawn: (on: Thread, name: string, body: Body): TaskRef => this.spawn(on, name, body),
+      notify: (arr: Int32Array, index: number): void => this.notify(arr, index),
+      unlock: (lock: Lock): void => {
+        const l = this.sim_lock(lock);
+        const next = l.waiters.shift() ?? null;
+        l.owner = next;
+        if (next) this.wake(next, undefined);
+      },
+      fault: (name: FaultName, where?: string): boolean => this.strategy.fault(name, where ?? th),
+      log: (): void => {},
+    };
+  }
+
+  private send(to: Thread, mail: unknown): void {
+    if (this.dead.has(to)) return;
+    const r = this.receivers.get(to);
+    if (r) {
+      this.receivers.delete(to);
+      this.wake(r, mail);
+      return;
+    }
+    let box = this.mailboxes.get(to);
+    if (!box) {
+      box = [];
+      this.mailboxes.set(to, box);
+    }
+    box.push(mail);
+  }
+
+  private notify(arr: Int32Array, index: number): void {
+    for (let i = 0; i < this.word_waiters.length; ) {
+      const t = this.word_waiters[i] as SimTask;
+      if (t.wait_arr === arr && t.wait_index === index) {
+        this.word_waiters.splice(i, 1);
+        t.wait_arr = null;
+        if (t.wait_timer) t.wait_timer.cancelled = true;
+        t.wait_timer = null;
+        this.wake(t, 'ok' satisfies WaitResult);
+      } else {
+        i++;
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// The delayed work item `_stp_work_queue` (era A's `stp_exit` work, every STP_WORK_TIMER):
+// paths 1 and 2 of shutdown end here. It is data, not a private timer: each run re-arms it
+// through the seam, so virtual time can fire it early, late or not at all.
+import { STP_WORK_TIMER_MS } from '../shared/limits.ts';
+import type { Env, Proc } from '../shared/seam.ts';
+import { step, wait } from '../shared/seam.ts';
+import { EXIT_FLAG, START_FINISHED } from '../shared/session_shared.ts';
+import { WORK_RUNNING, type Kernel, type StpModule } from './module.ts';
+import { _stp_cleanup_and_exit } from './transport.ts';
+
+/** Kernel thread at load (traced), kworker when it re-arms itself (not traced). */
+export function* schedule_delayed_work(k: Kernel, env: Env, m: StpModule, delay_ms: number): Proc<void> {
+  if (env.th === 'kernel') env.trace('schedule_delayed_work', { delay_ms });
+  m.work = env.after(delay_ms, 'kworker', '_stp_work_queue', () => _stp_work_queue(k, m));
+  yield* step('schedule_delayed_work');
+}
+
+/**
+ * kworker: polls the exit flag. Once it is set and probe_start has finished (never before: the
+ * PR5963 race), the work item cancels itself and runs `_stp_cleanup_and_exit(0)`.
+ */
+export function* _stp_work_queue(k: Kernel, m: StpModule): Proc<void> {
+  const env = k.kworker;
+  m.work = null;
+  Atomics.store(m.work_words, WORK_RUNNING, 1);
+  try {
+    const exit_flag = Atomics.load(m.words, EXIT_FLAG) !== 0;
+    const start_finished = Atomics.load(m.words, START_FINISHED) !== 0;
+    env.trace('_stp_work_queue', { exit_flag, start_finished });
+    yield* step('_stp_work_queue');
+    if (exit_flag && (start_finished || k.mutant('no-start-wait'))) {
+      env.trace('cancel_delayed_work');
+      m.work_cancelled = true;
+      yield* _stp_cleanup_and_exit(k, env, m, 0);
+    } else if (!m.work_cancelled) {
+      yield* schedule_delayed_work(k, env, m, STP_WORK_TIMER_MS);
+    }
+  } finally {
+    Atomics.store(m.work_words, WORK_RUNNING, 0);
+    env.notify(m.work_words, WORK_RUNNING);
+  }
+}
+
+/**
+ * Kernel thread, `_stp_transport_close` (PR2391): no run of the work item may start after this,
+ * and one already running is waited for, as cancel_delayed_work_sync does.
+ */
+export function* cancel_delayed_work_sync(k: Kernel, env: Env, m: StpModule): Proc<void> {
+  m.work_cancelled = true;
+  if (m.work) env.cancel(m.work);
+  m.work = null;
+  env.trace('cancel_delayed_work');
+  while (Atomics.load(m.work_words, WORK_RUNNING) !== 0) {
+    yield* wait(m.work_words, WORK_RUNNING, 1, Infinity, 'the running work item');
+  }
+}

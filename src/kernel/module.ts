@@ -1,0 +1,95 @@
+// The kernel's view of one loaded module: its transport state and what it owns. One transport
+// state value moves through named states by one transition function (STYLE.md, after SystemTap's
+// `_stp_transport_state`), and every protocol function opens by checking the state it expects.
+import { strict as assert } from 'node:assert';
+import type { CtlQueueBuffers } from '../shared/ctl_queue.ts';
+import type { TransportMode } from '../shared/messages.ts';
+import type { Mutant } from '../shared/mutants.ts';
+import type { ModuleSpec } from '../shared/probe_module.ts';
+import type { RelayBuffers } from '../shared/relay_ring.ts';
+import type { Env, Lock, Timer } from '../shared/seam.ts';
+
+/**
+ *   loaded -> open -> start_called -> started | start_failed
+ * Removal and `_stp_cleanup_and_exit` do not move it: they have their own once-only flags,
+ * because they may run from any of these states.
+ */
+export type TransportState = 'loaded' | 'open' | 'start_called' | 'started' | 'start_failed';
+
+/** Build-time choices of the module (stap -b chose relayfs in era A). */
+export interface ModuleParams {
+  readonly transport: 'relay' | 'procfs';
+}
+
+/** What every thread of one run shares, created by the runtime before the module loads. */
+export interface RunShared {
+  readonly words: Int32Array;
+  readonly ctl: CtlQueueBuffers;
+  readonly trace_handlers: boolean;
+}
+
+export interface KernelConfig {
+  readonly cpus: number;
+  readonly mutant: Mutant | null;
+  /** Largest total relay allocation the machine grants, bytes (all CPUs together). */
+  readonly relay_mem_limit: number;
+}
+
+/** Words of the delayed work item, so removal can wait for a running instance. */
+export const WORK_RUNNING = 0;
+
+export class StpModule {
+  state: TransportState = 'loaded';
+  /** `_stp_exit_called`: the at-most-once guard of `_stp_cleanup_and_exit`. */
+  exit_called = false;
+  /** Probes are registered on the CPUs (probe_start got that far), so probe_exit must run. */
+  probes_registered = false;
+  /** Removal has begun (a second rmmod is refused). */
+  removing = false;
+  procfs_registered = false;
+  /** The pending delayed work, if any, and whether removal forbade re-arming it. */
+  work: Timer | null = null;
+  work_cancelled = false;
+  readonly work_words = new Int32Array(new SharedArrayBuffer(4));
+  mode: TransportMode | null = null;
+  relays: RelayBuffers[] = [];
+  buf_size_mb = 0;
+  target = 0;
+  readonly lock: Lock = { name: 'transport_mutex' };
+
+  constructor(
+    readonly spec: ModuleSpec,
+    readonly params: ModuleParams,
+    readonly shared: RunShared,
+  ) {}
+
+  get words(): Int32Array {
+    return this.shared.words;
+  }
+}
+
+/** The kernel of one run: the module slot and the actors that run module code. */
+export class Kernel {
+  module: StpModule | null = null;
+
+  /**
+   * @param env the `kernel` actor: init, the `.cmd` handler, removal
+   * @param kworker the `kworker` actor: the delayed work item
+   */
+  constructor(
+    readonly config: KernelConfig,
+    readonly env: Env,
+    readonly kworker: Env,
+    readonly shared: RunShared,
+  ) {
+    assert(env.th === 'kernel' && kworker.th === 'kworker');
+  }
+
+  mutant(name: Mutant): boolean {
+    return this.config.mutant === name;
+  }
+
+  cpus(): number[] {
+    return Array.from({ length: this.config.cpus }, (_, i) => i);
+  }
+}

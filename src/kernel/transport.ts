@@ -1,0 +1,179 @@
+// The module's lifecycle, in the seed's order: `_stp_transport_init` at load,
+// `_stp_transport_open` on STP_TRANSPORT_INFO, `_stp_handle_start` on STP_START,
+// `_stp_cleanup_and_exit` on every way out, and `_stp_transport_close` on removal.
+import { strict as assert } from 'node:assert';
+import { EBUSY, OK, fail, type SysResult } from '../shared/errors.ts';
+import {
+  RELAY_DEFAULT_N_SUBBUFS,
+  RELAY_SUBBUF_BYTES,
+  STP_WORK_TIMER_MS,
+} from '../shared/limits.ts';
+import {
+  STP_EXIT,
+  STP_OOB_DATA,
+  STP_START,
+  STP_TRANSPORT_INFO,
+  STP_TRANSPORT_PROC,
+  STP_TRANSPORT_RELAYFS,
+  type TransportInfo,
+  encode_exit,
+  encode_oob,
+  encode_start,
+  encode_transport_info,
+} from '../shared/messages.ts';
+import { relay_buffers, type RelayGeometry } from '../shared/relay_ring.ts';
+import type { Env, Proc } from '../shared/seam.ts';
+import { call, lock, step } from '../shared/seam.ts';
+import {
+  EXIT_BY_CLEANUP,
+  START_FINISHED,
+  TRANSPORT_FAILURES,
+  set_exit_flag,
+} from '../shared/session_shared.ts';
+import { _stp_ctl_send } from './control.ts';
+import { cancel_delayed_work_sync, schedule_delayed_work } from './kworker.ts';
+import type { Kernel, StpModule } from './module.ts';
+import { probe_exit, probe_start } from './probes.ts';
+import { _stp_register_procfs } from './procfs.ts';
+
+/** Kernel thread, `init_module()`: makes the control file and starts the work queue. */
+export function* _stp_transport_init(k: Kernel, m: StpModule): Proc<number> {
+  k.env.trace('_stp_transport_init');
+  if ((yield* _stp_register_procfs(k.env, m)) < 0) return -1;
+  yield* schedule_delayed_work(k, k.env, m, STP_WORK_TIMER_MS);
+  return 0;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The geometry for `buf_size` MB per CPU (0: the era-A default of 16 x 64 KiB), shrunk to what
+ * the machine grants, as a module chooses and reports its geometry.
+ */
+export function relay_geometry(buf_size_mb: number, cpus: number, mem_limit: number): RelayGeometry {
+  const wanted = buf_size_mb > 0 ? (buf_size_mb * MiB) / RELAY_SUBBUF_BYTES : RELAY_DEFAULT_N_SUBBUFS;
+  const fits = Math.floor(mem_limit / (cpus * RELAY_SUBBUF_BYTES));
+  return { n_subbufs: Math.max(2, Math.min(wanted, fits)), subbuf_size: RELAY_SUBBUF_BYTES };
+}
+
+/**
+ * Kernel thread, on STP_TRANSPORT_INFO: sets up the relay buffers (unless procfs-only), hands
+ * each CPU its output path and answers with the mode and geometry chosen.
+ */
+export function* _stp_transport_open(k: Kernel, m: StpModule, info: TransportInfo): Proc<SysResult> {
+  const env = k.env;
+  yield* lock(m.lock);
+  try {
+    if (m.state !== 'loaded' || m.removing) {
+      return fail(EBUSY, `STP_TRANSPORT_INFO: the transport is already ${m.removing ? 'closing' : 'open'}`);
+    }
+    const relay = m.params.transport === 'relay';
+    const mode = relay ? STP_TRANSPORT_RELAYFS : STP_TRANSPORT_PROC;
+    const g = relay_geometry(info.buf_size, k.config.cpus, k.config.relay_mem_limit);
+    env.trace('_stp_transport_open', { mode, n_subbufs: relay ? g.n_subbufs : 0, subbuf_size: relay ? g.subbuf_size : 0 });
+    m.mode = mode;
+    m.target = info.target;
+    m.buf_size_mb = (g.n_subbufs * g.subbuf_size) / MiB;
+    m.relays = relay ? k.cpus().map(() => relay_buffers(g)) : [];
+    for (const cpu of k.cpus()) {
+      yield* call(`cpu${cpu}`, 'transport_open', { mode, relay: m.relays[cpu] ?? null, target: m.target });
+    }
+    m.state = 'open';
+    if (relay && info.buf_size > 0 && m.buf_size_mb < info.buf_size) {
+      const text = `WARNING: relay buffers of ${info.buf_size} MB per CPU do not fit; using ${m.buf_size_mb} MB\n`;
+      yield* _stp_ctl_send(k, env, STP_OOB_DATA, encode_oob(text), { text });
+    }
+    const reply: TransportInfo = {
+      buf_size: m.buf_size_mb,
+      subbuf_size: relay ? g.subbuf_size : 0,
+      n_subbufs: relay ? g.n_subbufs : 0,
+      transport_mode: mode,
+      merge: 0,
+      target: m.target,
+    };
+    yield* _stp_ctl_send(k, env, STP_TRANSPORT_INFO, encode_transport_info(reply), { ...reply });
+    return OK;
+  } finally {
+    env.unlock(m.lock);
+  }
+}
+
+/**
+ * Kernel thread, on STP_START: runs probe_start() under the transport mutex, then sets the
+ * "probe_start finished" flag, then answers with probe_start()'s return value (seed, start-up).
+ */
+export function* _stp_handle_start(k: Kernel, m: StpModule): Proc<SysResult> {
+  const env = k.env;
+  env.trace('_stp_handle_start');
+  if (m.state !== 'open' || m.removing) {
+    return fail(EBUSY, `STP_START: the transport is ${m.removing ? 'closing' : m.state}, not open`);
+  }
+  m.state = 'start_called';
+  let rc: number;
+  yield* lock(m.lock);
+  try {
+    env.trace('probe_start');
+    if (k.mutant('early-start-flag')) yield* set_start_finished(env, m);
+    rc = yield* probe_start(k, m);
+    env.trace('probe_start:done', { rc });
+    m.state = rc < 0 ? 'start_failed' : 'started';
+    // Era A: a failed start marks cleanup done, so probe_exit never runs (PROTOCOL.md).
+    if (rc < 0) m.exit_called = true;
+    if (!k.mutant('early-start-flag')) yield* set_start_finished(env, m);
+  } finally {
+    env.unlock(m.lock);
+  }
+  yield* _stp_ctl_send(k, env, STP_START, encode_start(rc), { rc });
+  return OK;
+}
+
+function* set_start_finished(env: Env, m: StpModule): Proc<void> {
+  Atomics.store(m.words, START_FINISHED, 1);
+  env.trace('start_finished');
+  yield* step('start_finished');
+}
+
+/**
+ * Kernel thread (arg 1, removal) or kworker (arg 0, paths 1 and 2): runs at most once per
+ * loaded module. End probes, the transport-failure warning, the final flush, then STP_EXIT(arg).
+ */
+export function* _stp_cleanup_and_exit(k: Kernel, env: Env, m: StpModule, arg: 0 | 1): Proc<void> {
+  if (k.mutant('double-cleanup')) {
+    // The historical non-atomic flag: two paths can both pass the check before either sets it.
+    if (m.exit_called) return;
+    yield* step('_stp_exit_called check');
+    m.exit_called = true;
+  } else {
+    if (m.exit_called) return;
+    m.exit_called = true;
+  }
+  env.trace('_stp_cleanup_and_exit', { arg });
+  if (set_exit_flag(m.words, EXIT_BY_CLEANUP)) env.trace('exit_flag', { by: 'cleanup' });
+  if (m.probes_registered) yield* probe_exit(k, env, m);
+  const failures = Atomics.load(m.words, TRANSPORT_FAILURES);
+  if (failures > 0) {
+    const text = `WARNING: There were ${failures} transport failures.\n`;
+    yield* _stp_ctl_send(k, env, STP_OOB_DATA, encode_oob(text), { text });
+  }
+  if (k.mutant('exit-before-flush')) {
+    yield* _stp_ctl_send(k, env, STP_EXIT, encode_exit(arg), { arg });
+    yield* relay_flush_all(k, m);
+    return;
+  }
+  yield* relay_flush_all(k, m);
+  yield* _stp_ctl_send(k, env, STP_EXIT, encode_exit(arg), { arg });
+}
+
+function* relay_flush_all(k: Kernel, m: StpModule): Proc<void> {
+  if (m.relays.length === 0) return;
+  for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'relay_flush');
+}
+
+/** Kernel thread, `cleanup_module()`: stops the work queue, then cleans up with arg 1. */
+export function* _stp_transport_close(k: Kernel, m: StpModule): Proc<void> {
+  assert(m.removing, '_stp_transport_close outside removal');
+  k.env.trace('_stp_transport_close');
+  if (!k.mutant('no-cancel-on-rmmod')) yield* cancel_delayed_work_sync(k, k.env, m);
+  yield* _stp_cleanup_and_exit(k, k.env, m, 1);
+  for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'relay_close');
+}

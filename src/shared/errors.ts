@@ -1,0 +1,45 @@
+// Errors a user can act on, in one place. Every message is one line; none carries a stack trace.
+
+/** A problem in what the user gave us (an option, a module, a script): exit status 1. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** errno values the model's syscalls return, negated, as the kernel does. */
+export const ENOENT = 2;
+export const ENOMEM = 12;
+export const EBUSY = 16;
+export const EEXIST = 17;
+export const EINVAL = 22;
+
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  [ENOENT]: 'ENOENT',
+  [ENOMEM]: 'ENOMEM',
+  [EBUSY]: 'EBUSY',
+  [EEXIST]: 'EEXIST',
+  [EINVAL]: 'EINVAL',
+};
+
+export function errno_name(rc: number): string {
+  return ERRNO_NAMES[-rc] ?? `errno ${-rc}`;
+}
+
+/** A syscall's answer: rc >= 0, or -errno with the reason a writer sees. */
+export interface SysResult {
+  readonly rc: number;
+  readonly error?: string;
+}
+
+export const OK: SysResult = { rc: 0 };
+
+export function fail(errno: number, error: string): SysResult {
+  return { rc: -errno, error };
+}
+
+/** The message of anything thrown, for a one-line report. */
+export function message_of(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,103 @@
+// A probe module: the form the translator will generate, and what users write by hand until it
+// exists. A `.mjs`/`.js` file default-exports `{ probes: [{ point, handler(ctx) }] }`, or a
+// function returning that object (one fresh copy per CPU and per load, which the simulator needs
+// for a module that keeps state). Each CPU loads its own copy, so module-level variables are
+// per-CPU, like SystemTap's per-CPU data.
+import { HZ } from './limits.ts';
+
+/** What a handler may call (README, "Probe modules"). */
+export interface ProbeContext {
+  printf(fmt: string, ...args: unknown[]): void;
+  print(s: unknown): void;
+  println(s?: unknown): void;
+  /** Asks the module to exit (`_stp_exit`); the handler goes on to its end. */
+  exit(): void;
+  /** Prints `ERROR: msg` on stderr and exits the script; staprun's status becomes 1. */
+  error(msg: string): void;
+  /** Prints `WARNING: msg` on stderr. */
+  warn(msg: string): void;
+  /** The CPU this handler runs on. */
+  cpu(): number;
+  /** The pid of the `-c` command, or 0. */
+  target(): number;
+  /** The probe point that fired, as written in the module. */
+  pp(): string;
+}
+
+export interface ProbeDef {
+  readonly point: string;
+  readonly handler: (ctx: ProbeContext) => void;
+}
+
+export interface ProbeModuleDef {
+  readonly probes: readonly ProbeDef[];
+}
+
+export type ProbeModuleExport = ProbeModuleDef | (() => ProbeModuleDef);
+
+export type PointKind = 'begin' | 'end' | 'timer' | 'profile';
+
+export interface ProbePoint {
+  readonly text: string;
+  readonly kind: PointKind;
+  /** Period of a timer probe, in nanoseconds (0 for begin/end). */
+  readonly period_ns: number;
+}
+
+export class ModuleError extends Error {}
+
+const POINTS = 'begin, end, timer.ms(N), timer.us(N), timer.hz(N), timer.profile';
+
+/** Parses a probe point; throws ModuleError naming the point and what is accepted. */
+export function parse_point(text: string): ProbePoint {
+  const t = text.trim();
+  if (t === 'begin' || t === 'end') return { text: t, kind: t, period_ns: 0 };
+  if (t === 'timer.profile') return { text: t, kind: 'profile', period_ns: 1e9 / HZ };
+  const m = /^timer\.(ms|us|hz)\((\d+)\)$/.exec(t);
+  const unit = m?.[1];
+  const n = Number(m?.[2]);
+  if (!m || !unit || !Number.isSafeInteger(n) || n <= 0) {
+    throw new ModuleError(`unknown probe point '${text}' (known: ${POINTS}, N a positive integer)`);
+  }
+  const period_ns = unit === 'ms' ? n * 1e6 : unit === 'us' ? n * 1e3 : 1e9 / n;
+  if (unit === 'hz' && n > 1e6) throw new ModuleError(`probe point '${text}': at most timer.hz(1000000)`);
+  return { text: t, kind: 'timer', period_ns };
+}
+
+/** Checks a module's default export; returns its probe points in order. */
+export function validate_module(exported: unknown, name: string): ProbePoint[] {
+  const def = typeof exported === 'function' ? (exported as () => unknown)() : exported;
+  if (typeof def !== 'object' || def === null) {
+    throw new ModuleError(`module '${name}' must default-export { probes: [...] } or a function returning it`);
+  }
+  const probes = (def as { probes?: unknown }).probes;
+  if (!Array.isArray(probes)) throw new ModuleError(`module '${name}' has no 'probes' array`);
+  if (probes.length === 0) throw new ModuleError(`module '${name}' defines no probes`);
+  return probes.map((p: unknown, i) => {
+    const probe = p as { point?: unknown; handler?: unknown } | null;
+    if (typeof probe?.point !== 'string') {
+      throw new ModuleError(`module '${name}': probe #${i} has no 'point' string`);
+    }
+    if (typeof probe.handler !== 'function') {
+      throw new ModuleError(`module '${name}': probe '${probe.point}' has no handler function`);
+    }
+    try {
+      return parse_point(probe.point);
+    } catch (e) {
+      throw new ModuleError(`module '${name}': ${(e as Error).message}`);
+    }
+  });
+}
+
+/** Turns a default export into a fresh module definition (a new copy when it is a factory). */
+export function instantiate(exported: ProbeModuleExport): ProbeModuleDef {
+  return typeof exported === 'function' ? exported() : exported;
+}
+
+/** What the kernel and the CPUs need to load a module: where it is and what it declares. */
+export interface ModuleSpec {
+  /** A file: URL of the module, or a `builtin:` name for in-process modules of the simulator. */
+  readonly url: string;
+  readonly name: string;
+  readonly points: readonly ProbePoint[];
+}
