@@ -203,6 +203,7 @@ export function* cleanup_and_exit(s: Staprun, arg: 0 | 1): Proc<void> {
   if (s.timeout) env.cancel(s.timeout);
   yield* drain_relays(s);
   const holes = s.merger.finish();
+  env.trace('output', { records: s.merger.count(), holes });
   if (holes > 0) s.host.err(`WARNING: ${holes} records missing from the output sequence`);
   let dropped = 0;
   for (let cpu = 0; cpu < s.cpus; cpu++) {

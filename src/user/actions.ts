@@ -47,7 +47,7 @@ export function* user_action(env: Env, action: UserAction, hooks: UserHooks): Pr
     case 'rmmod': {
       env.trace('rmmod');
       const r = yield* call<SysResult>('kernel', 'delete_module');
-      env.trace('rmmod:done', { rc: r.rc, ...(r.error === undefined ? {} : { error: r.error }) });
+      if (r.rc < 0) env.trace('rmmod_failed', { rc: r.rc, error: r.error ?? '' });
       return;
     }
     case 'kill-staprun':

@@ -1,0 +1,16 @@
+// stapsim's command tree. Parsing only: each command turns its flags into options and calls the
+// library. Tests build it with make_cli and parse without booting anything.
+import { Command } from 'commander';
+import { VERSION } from '../version.ts';
+import { demo_command, run_command } from './commands/run.ts';
+
+/** Builds the command tree; tests parse with it without running anything. */
+export function make_cli(on_code: (code: number) => void): Command {
+  const program = new Command('stapsim')
+    .description('a runnable model of the SystemTap runtime transport')
+    .version(VERSION)
+    .exitOverride();
+  program.addCommand(run_command(on_code));
+  program.addCommand(demo_command(on_code));
+  return program;
+}

@@ -1,0 +1,102 @@
+// `stapsim run MODULE`: staprun on a booted machine, as a SystemTap user drives it. The option
+// table below is typed against RunFlags, so a new flag does not compile until it has an entry.
+import { Command, Option } from 'commander';
+import { cpus as host_cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BUF_SIZE_MB_MAX, BUF_SIZE_MB_MIN } from '../../shared/limits.ts';
+import { MUTANTS, type Mutant } from '../../shared/mutants.ts';
+import type { FaultName } from '../../shared/seam.ts';
+import type { TimedAction } from '../../user/actions.ts';
+import { each, int_in, one_of, positive_number, timed_action } from '../parse.ts';
+import { run_module, type RunFlags } from '../run_module.ts';
+
+const CLI_FAULTS = ['probe_start', 'register_procfs'] as const satisfies readonly FaultName[];
+
+interface OptionEntry {
+  readonly flags: string;
+  readonly description: string;
+  readonly parse?: (v: string, prev: never) => unknown;
+  readonly default?: unknown;
+}
+
+/** Every flag of `run`, with its unit. */
+const RUN_OPTIONS: { readonly [K in keyof Required<RunFlags>]: OptionEntry } = {
+  cmd: { flags: '-c, --cmd <CMD>', description: 'run CMD (held until the probes start); exit when it exits' },
+  output: { flags: '-o, --output <FILE>', description: 'write the script output to FILE instead of stdout' },
+  buffer: {
+    flags: '-b, --buffer <MB>',
+    description: `relay buffer size, MB per CPU (${BUF_SIZE_MB_MIN}..${BUF_SIZE_MB_MAX}; default 1)`,
+    parse: int_in(BUF_SIZE_MB_MIN, BUF_SIZE_MB_MAX, 'MB per CPU'),
+  },
+  timeout: {
+    flags: '-T, --timeout <SECONDS>',
+    description: 'stop as on ^C after SECONDS (after the probes start)',
+    parse: positive_number('seconds'),
+  },
+  verbose: {
+    flags: '-v, --verbose',
+    description: 'log the protocol steps to stderr (-vv: more); show stack traces',
+    parse: (_v: string, prev: number | undefined) => (prev ?? 0) + 1,
+  },
+  transport: {
+    flags: '--transport <MODE>',
+    description: 'relay: per-CPU relay buffers; procfs: all output as STP_REALTIME_DATA',
+    parse: one_of(['relay', 'procfs'] as const),
+    default: 'relay',
+  },
+  cpus: {
+    flags: '--cpus <N>',
+    description: `simulated CPUs, one worker thread each (default: ${host_cpus().length}, this host's)`,
+    parse: int_in(1, 256, 'CPUs'),
+  },
+  trace: { flags: '--trace <FILE>', description: 'write the run trace (TRACE.md, JSON Lines) to FILE' },
+  traceHandlers: {
+    flags: '--trace-handlers',
+    description: 'trace every handler run, not only begin and end',
+  },
+  at: {
+    flags: '--at <MS:ACTION>',
+    description:
+      'act as a person MS milliseconds after start: sigint, sigterm, rmmod, kill-staprun (repeatable)',
+    parse: each(timed_action),
+  },
+  fault: {
+    flags: '--fault <NAME>',
+    description: `inject a fault: ${CLI_FAULTS.join(', ')} (repeatable)`,
+    parse: each(one_of(CLI_FAULTS)),
+  },
+  mutant: {
+    flags: '--mutant <NAME>',
+    description: `run with one historical bug put back: ${Object.keys(MUTANTS).join(', ')}`,
+    parse: one_of(Object.keys(MUTANTS) as Mutant[]),
+  },
+  summary: { flags: '--summary', description: 'print the shutdown path, drops and timings at exit' },
+};
+
+function add_options(cmd: Command): Command {
+  for (const entry of Object.values(RUN_OPTIONS)) {
+    const o = new Option(entry.flags, entry.description);
+    if (entry.parse) o.argParser(entry.parse as (v: string, prev: unknown) => unknown);
+    if (entry.default !== undefined) o.default(entry.default);
+    cmd.addOption(o);
+  }
+  return cmd;
+}
+
+export function run_command(on_code: (code: number) => void): Command {
+  return add_options(new Command('run'))
+    .description('insert a probe module, run it under staprun, and remove it')
+    .argument('<module>', 'probe module file (.mjs or .js)')
+    .action(async (module: string, flags: RunFlags) => on_code(await run_module(module, flags)));
+}
+
+/** The demo module shipped with stapsim (`npm start`). */
+export const DEMO_MODULE = fileURLToPath(new URL('../../../../examples/demo.mjs', import.meta.url));
+
+export function demo_command(on_code: (code: number) => void): Command {
+  return add_options(new Command('demo'))
+    .description('run the built-in demo module and print a summary')
+    .action(async (flags: RunFlags) => on_code(await run_module(DEMO_MODULE, { ...flags, summary: true })));
+}
+
+export type { TimedAction };

@@ -1,0 +1,48 @@
+// Value parsers for options: each names the accepted values and units when it refuses one, and
+// commander turns the refusal into one line on stderr and exit status 1.
+import { InvalidArgumentError } from 'commander';
+import { UserError } from '../shared/errors.ts';
+import { parse_at, type TimedAction } from '../user/actions.ts';
+
+export function int_in(min: number, max: number, unit: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`must be an integer in ${min}..${max} (${unit})`);
+    }
+    return n;
+  };
+}
+
+export function positive_number(unit: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`must be a positive number (${unit})`);
+    }
+    return n;
+  };
+}
+
+export function one_of<T extends string>(values: readonly T[]): (v: string) => T {
+  return (v) => {
+    if (!(values as readonly string[]).includes(v)) {
+      throw new InvalidArgumentError(`must be one of: ${values.join(', ')}`);
+    }
+    return v as T;
+  };
+}
+
+/** A repeatable option: collects every occurrence, each parsed by `parse`. */
+export function each<T>(parse: (v: string) => T): (v: string, prev: T[] | undefined) => T[] {
+  return (v, prev) => [...(prev ?? []), parse(v)];
+}
+
+export function timed_action(v: string): TimedAction {
+  try {
+    return parse_at(v);
+  } catch (e) {
+    if (e instanceof UserError) throw new InvalidArgumentError(e.message.replace(/^--at '[^']*': /, ''));
+    throw e;
+  }
+}

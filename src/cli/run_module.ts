@@ -1,0 +1,73 @@
+// The `run` action: checked flags in, one run on a freshly booted machine, staprun's exit status
+// out. The process's ^C, SIGTERM and SIGHUP go to the run (to staprun: shutdown path 1).
+import { cpus as host_cpus } from 'node:os';
+import { Machine } from '../machine/machine.ts';
+import { load_module_file } from '../machine/module_file.ts';
+import { format_summary } from '../machine/summary.ts';
+import type { Mutant } from '../shared/mutants.ts';
+import { level_for, make_log } from '../shared/real/logger.ts';
+import type { FaultName } from '../shared/seam.ts';
+import type { TimedAction } from '../user/actions.ts';
+import { VERSION } from '../version.ts';
+
+/** Flags of `run` as commander hands them over, already parsed and checked. */
+export interface RunFlags {
+  cmd?: string;
+  output?: string;
+  buffer?: number;
+  timeout?: number;
+  verbose?: number;
+  transport?: 'relay' | 'procfs';
+  cpus?: number;
+  trace?: string;
+  traceHandlers?: boolean;
+  at?: TimedAction[];
+  fault?: FaultName[];
+  mutant?: Mutant;
+  summary?: boolean;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export async function run_module(path: string, flags: RunFlags): Promise<number> {
+  const spec = await load_module_file(path);
+  const verbose = flags.verbose ?? 0;
+  const log = make_log(level_for(verbose), 'stapsim');
+  const machine = await Machine.boot({
+    cpus: flags.cpus ?? host_cpus().length,
+    log_level: level_for(verbose),
+    logger: log.logger,
+  });
+  const handlers = SIGNALS.map((name) => {
+    const h = (): void => machine.current?.signal(name);
+    process.on(name, h);
+    return () => process.off(name, h);
+  });
+  try {
+    const result = await machine.run({
+      module: spec,
+      transport: flags.transport ?? 'relay',
+      cmd: flags.cmd ?? null,
+      out_path: flags.output ?? null,
+      buf_size_mb: flags.buffer ?? 0,
+      timeout_s: flags.timeout ?? null,
+      at: flags.at ?? [],
+      faults: flags.fault ?? [],
+      mutant: flags.mutant ?? null,
+      trace_handlers: flags.traceHandlers ?? false,
+      trace_path: flags.trace ?? null,
+      trace_header: { stapsim: VERSION, node: process.version, argv: process.argv.slice(2) },
+    });
+    if (result.trace_lost > 0) {
+      process.stderr.write(`stapsim: ${result.trace_lost} trace events were lost (trace buffers full)\n`);
+    }
+    for (const e of result.model_errors) process.stderr.write(`stapsim: internal error: ${e}\n`);
+    if (flags.summary) process.stderr.write(`\n${format_summary(result.summary, process.stderr.isTTY)}\n`);
+    if (result.staprun_killed) process.stderr.write('stapsim: staprun was killed (SIGKILL)\n');
+    return result.model_errors.length > 0 ? 70 : result.code;
+  } finally {
+    for (const off of handlers) off();
+    await machine.shutdown();
+    log.flush();
+  }
+}

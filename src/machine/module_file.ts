@@ -1,0 +1,36 @@
+// Loading a probe module file in the main thread: the kernel needs its probe points to check it
+// before any CPU loads its own copy. Every failure is a UserError naming the file and the problem.
+import { access, constants } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UserError, message_of } from '../shared/errors.ts';
+import { ModuleError, validate_module, type ModuleSpec } from '../shared/probe_module.ts';
+
+export async function load_module_file(path: string): Promise<ModuleSpec> {
+  const abs = resolve(path);
+  const ext = extname(abs);
+  if (ext !== '.mjs' && ext !== '.js') {
+    throw new UserError(`module '${path}': expected a .mjs or .js file`);
+  }
+  try {
+    await access(abs, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : message_of(e);
+    throw new UserError(`cannot read module '${path}': ${why}`);
+  }
+  const url = pathToFileURL(abs).href;
+  let exported: unknown;
+  try {
+    exported = ((await import(url)) as { default?: unknown }).default;
+  } catch (e) {
+    throw new UserError(`module '${path}' failed to load: ${message_of(e)}`);
+  }
+  const name = basename(abs, ext);
+  try {
+    return { url, name, points: validate_module(exported, name) };
+  } catch (e) {
+    if (e instanceof ModuleError) throw new UserError(e.message);
+    throw new UserError(`module '${path}': ${message_of(e)}`);
+  }
+}

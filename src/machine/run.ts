@@ -1,0 +1,255 @@
+// One run on a booted machine: the kernel and kworker on this (main) thread, staprun on its own
+// thread, the CPUs on theirs, a person's actions (`--at`) on a timer. It ends when staprun has
+// exited, or died, and the module is gone; then its trace is collected and summarised.
+import { MessageChannel } from 'node:worker_threads';
+import { writeFileSync } from 'node:fs';
+import * as Comlink from 'comlink';
+import { Kernel, type RunShared } from '../kernel/module.ts';
+import { KERNEL_OPS, type CpuLoadRequest, type KernelOp } from '../kernel/syscalls.ts';
+import { ctl_queue_buffers } from '../shared/ctl_queue.ts';
+import { message_of } from '../shared/errors.ts';
+import { SHUTDOWN_WATCHDOG_MS } from '../shared/limits.ts';
+import type { Mutant } from '../shared/mutants.ts';
+import type { ModuleSpec } from '../shared/probe_module.ts';
+import type { CpuRealLoad } from '../shared/real/cpu_worker.ts';
+import { fault_plan } from '../shared/real/faults.ts';
+import { serve } from '../shared/real/rpc.ts';
+import { ThreadRuntime } from '../shared/real/runtime.ts';
+import type { KernelSyscallApi, StaprunStart } from '../shared/real/staprun_worker.ts';
+import type { FaultName, Proc, Thread } from '../shared/seam.ts';
+import { session_words } from '../shared/session_shared.ts';
+import { TraceRingWriter, trace_ring_buffers } from '../shared/trace_ring.ts';
+import type { StaprunMail } from '../staprun/host.ts';
+import { user_action, type TimedAction, type UserAction } from '../user/actions.ts';
+import type { Machine, StaprunThread } from './machine.ts';
+import { summarize, type RunSummary } from './summary.ts';
+import { TraceCollector } from './trace_collector.ts';
+
+export interface RunOptions {
+  readonly module: ModuleSpec;
+  readonly transport: 'relay' | 'procfs';
+  readonly cmd: string | null;
+  readonly out_path: string | null;
+  /** `-b`, MB per CPU; 0 for the module's default. */
+  readonly buf_size_mb: number;
+  readonly timeout_s: number | null;
+  readonly at: readonly TimedAction[];
+  readonly faults: readonly FaultName[];
+  readonly mutant: Mutant | null;
+  readonly trace_handlers: boolean;
+  /** Where to write the JSON Lines trace, or null. */
+  readonly trace_path: string | null;
+  /** Extra header fields for the trace (the command line, versions). */
+  readonly trace_header?: Readonly<Record<string, unknown>>;
+}
+
+export interface RunResult {
+  /** staprun's exit status; 137 when it was killed. */
+  readonly code: number;
+  readonly staprun_killed: boolean;
+  readonly summary: RunSummary;
+  readonly events: readonly Record<string, unknown>[];
+  readonly trace_lost: number;
+  /** Bugs of the model itself (an actor task that threw), for the caller to report. */
+  readonly model_errors: readonly string[];
+}
+
+const POLL_MS = 5;
+const TRACE_DRAIN_MS = 50;
+const KILLED_CODE = 137;
+
+export class Run {
+  private readonly shared: RunShared;
+  private readonly t0_ms = performance.timeOrigin + performance.now();
+  private readonly rings = {
+    main: trace_ring_buffers(),
+    staprun: trace_ring_buffers(),
+    cpus: [] as ReturnType<typeof trace_ring_buffers>[],
+  };
+  private readonly rt: ThreadRuntime;
+  private readonly kernel: Kernel;
+  private readonly model_errors: string[] = [];
+  private staprun: StaprunThread | null = null;
+  private staprun_alive = false;
+  private staprun_killed = false;
+  private pending_user = new Set<UserAction>();
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly opts: RunOptions,
+  ) {
+    const cpus = machine.cpus.length;
+    this.rings.cpus = machine.cpus.map(() => trace_ring_buffers());
+    this.shared = { words: session_words(cpus), ctl: ctl_queue_buffers(), trace_handlers: opts.trace_handlers };
+    this.rt = new ThreadRuntime({
+      words: this.shared.words,
+      ring: new TraceRingWriter(this.rings.main),
+      t0_ms: this.t0_ms,
+      faults: fault_plan(opts.faults),
+      logger: machine.options.logger,
+      local: ['kernel', 'kworker', 'user'],
+      call: (to, op, args) => this.route(to, op, args),
+      send_remote: (to, mail) => this.send_remote(to, mail),
+      on_task_error: (th, task, e) => this.model_error(`${th} (${task}): ${message_of(e)}`),
+    });
+    this.kernel = new Kernel(
+      { cpus, mutant: opts.mutant, relay_mem_limit: machine.relay_mem_limit() },
+      this.rt.env('kernel'),
+      this.rt.env('kworker'),
+      this.shared,
+    );
+  }
+
+  /** A signal to the run from outside (the stapsim process got ^C or SIGTERM). */
+  signal(name: 'SIGINT' | 'SIGTERM' | 'SIGHUP'): void {
+    const user = this.rt.env('user');
+    user.trace('signal', { name });
+    if (this.staprun_alive) this.send_remote('staprun', { kind: 'signal', name } satisfies StaprunMail);
+    else if (this.kernel.module && !this.kernel.module.removing) void this.user('rmmod');
+  }
+
+  async execute(): Promise<RunResult> {
+    const collector = new TraceCollector([this.rings.main, this.rings.staprun, ...this.rings.cpus]);
+    const drain = setInterval(() => collector.drain(), TRACE_DRAIN_MS);
+    let code = 1;
+    try {
+      for (const a of this.opts.at) {
+        this.pending_user.add(a.action);
+        this.rt.env('user').after(a.ms, 'user', a.action, () => this.user_proc(a.action));
+      }
+      code = await this.run_staprun();
+      await this.module_gone();
+    } finally {
+      clearInterval(drain);
+      this.rt.close();
+    }
+    const trace = collector.finish();
+    if (this.opts.trace_path !== null) this.write_trace(trace.lines, trace.lost);
+    return {
+      code,
+      staprun_killed: this.staprun_killed,
+      summary: summarize(trace.events, this.machine.cpus.length, code),
+      events: trace.events,
+      trace_lost: trace.lost,
+      model_errors: this.model_errors,
+    };
+  }
+
+  private async run_staprun(): Promise<number> {
+    const staprun = await this.machine.staprun_thread();
+    this.staprun = staprun;
+    const { port1, port2 } = new MessageChannel();
+    const syscalls: KernelSyscallApi = {
+      syscall: (op, args) => this.rt.run('kernel', op, () => this.kernel_op(op, args)),
+    };
+    serve(syscalls, port1);
+    const start: StaprunStart = {
+      opts: {
+        module: this.opts.module,
+        params: { transport: this.opts.transport },
+        cmd: this.opts.cmd,
+        buf_size_mb: this.opts.buf_size_mb,
+        timeout_s: this.opts.timeout_s,
+        mutant: this.opts.mutant,
+      },
+      shared: this.shared,
+      cpus: this.machine.cpus.length,
+      ring: this.rings.staprun,
+      t0_ms: this.t0_ms,
+      kernel_port: port2,
+      out_path: this.opts.out_path,
+    };
+    this.staprun_alive = true;
+    try {
+      return await staprun.remote.call('start', Comlink.transfer(start, [port2]));
+    } catch (e) {
+      if (!this.staprun_killed) throw e;
+      this.rt.env('staprun').trace('staprun_exit', { code: KILLED_CODE, killed: true });
+      return KILLED_CODE;
+    } finally {
+      this.staprun_alive = false;
+      port1.close();
+    }
+  }
+
+  /** Waits until the module is removed; removes it by hand if nobody else will. */
+  private async module_gone(): Promise<void> {
+    const since = Date.now();
+    for (;;) {
+      const m = this.kernel.module;
+      if (m === null && this.rt.activity().tasks === 0) return;
+      if (m !== null && !m.removing && !this.pending_user.has('rmmod')) {
+        // staprun is gone and left the module loaded (killed, or its rmmod failed): remove it
+        // as a person would, so the machine is clean for the next run.
+        process.stderr.write(`stapsim: the module is still loaded after staprun ended; removing it (rmmod)\n`);
+        await this.user('rmmod');
+        continue;
+      }
+      if (Date.now() - since > SHUTDOWN_WATCHDOG_MS && !this.pending_user.has('rmmod')) {
+        throw new Error(`the module was not removed within ${SHUTDOWN_WATCHDOG_MS} ms of staprun's exit`);
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  private user(action: UserAction): Promise<unknown> {
+    return this.rt.run('user', action, () => this.user_proc(action));
+  }
+
+  private user_proc(action: UserAction): Proc<void> {
+    this.pending_user.delete(action);
+    return user_action(this.rt.env('user'), action, {
+      staprun_alive: () => this.staprun_alive,
+      kill_staprun: () => {
+        this.staprun_killed = true;
+        this.staprun_alive = false;
+        void this.staprun?.worker.terminate();
+      },
+    });
+  }
+
+  private kernel_op(op: string, args: readonly unknown[]): Proc<unknown> {
+    const fn = KERNEL_OPS[op as KernelOp] as (k: Kernel, ...a: unknown[]) => Proc<unknown>;
+    if (fn === undefined) throw new Error(`no syscall ${op}`);
+    return fn(this.kernel, ...args);
+  }
+
+  private route(to: Thread, op: string, args: readonly unknown[]): Promise<unknown> {
+    if (to === 'kernel') return this.rt.run('kernel', op, () => this.kernel_op(op, args));
+    const cpu = to.startsWith('cpu') ? this.machine.cpus[Number(to.slice(3))] : undefined;
+    if (!cpu) return Promise.reject(new Error(`no actor ${to}`));
+    if (op !== 'load') return cpu.remote.call('op', op, [...args]);
+    const index = Number(to.slice(3));
+    const load: CpuRealLoad = {
+      ...(args[0] as CpuLoadRequest),
+      ring: this.rings.cpus[index] ?? trace_ring_buffers(),
+      t0_ms: this.t0_ms,
+      faults: this.opts.faults,
+    };
+    return cpu.remote.call('load', load);
+  }
+
+  private send_remote(to: Thread, mail: unknown): void {
+    if (to !== 'staprun' || !this.staprun_alive || !this.staprun) return;
+    this.staprun.remote.call('mail', mail as StaprunMail).catch(() => undefined);
+  }
+
+  private model_error(text: string): void {
+    this.model_errors.push(text);
+    this.machine.options.logger.error(text);
+  }
+
+  private write_trace(lines: readonly string[], lost: number): void {
+    const header = {
+      stapsim_trace: 1,
+      cpus: this.machine.cpus.length,
+      transport: this.opts.transport,
+      module: this.opts.module.name,
+      mutant: this.opts.mutant,
+      faults: this.opts.faults,
+      lost,
+      ...this.opts.trace_header,
+    };
+    writeFileSync(this.opts.trace_path as string, [JSON.stringify(header), ...lines, ''].join('\n'));
+  }
+}

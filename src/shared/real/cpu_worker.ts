@@ -1,0 +1,100 @@
+// Entry of one simulated CPU's worker thread, booted once per machine. The kernel reaches it only
+// through the calls below (comlink); its timer probes run on this thread's own timers, and its
+// output goes into SharedArrayBuffer relay buffers. A module load brings a fresh copy of the
+// module (a new import) and the run's trace ring; the unload drops both.
+import { parentPort, workerData } from 'node:worker_threads';
+import { CpuCrash } from '../../cpus/cpu.ts';
+import { CpuHost } from '../../cpus/cpu_host.ts';
+import type { CpuLoadRequest } from '../../kernel/syscalls.ts';
+import { message_of } from '../errors.ts';
+import { instantiate, type ProbeModuleExport } from '../probe_module.ts';
+import type { FaultName, Thread } from '../seam.ts';
+import { TraceRingWriter, type TraceRingBuffers } from '../trace_ring.ts';
+import { make_log, type LogLevel } from './logger.ts';
+import { serve } from './rpc.ts';
+import { fault_plan } from './faults.ts';
+import { ThreadRuntime } from './runtime.ts';
+
+export interface CpuWorkerData {
+  readonly cpu: number;
+  readonly log_level: LogLevel;
+}
+
+/** What the real runtime adds to the kernel's load request for this thread. */
+export interface CpuRealLoad extends CpuLoadRequest {
+  readonly ring: TraceRingBuffers;
+  readonly t0_ms: number;
+  readonly faults: readonly FaultName[];
+}
+
+export interface CpuActivity {
+  readonly loaded: boolean;
+  readonly timers: number;
+  readonly tasks: number;
+  readonly loads: number;
+  /** Timers a module left armed when it was unloaded, over the worker's life. */
+  readonly leaked_timers: number;
+}
+
+const { cpu, log_level } = workerData as CpuWorkerData;
+const th: Thread = `cpu${cpu}`;
+const log = make_log(log_level, th);
+const host = new CpuHost(cpu);
+let rt: ThreadRuntime | null = null;
+let loads = 0;
+let leaked_timers = 0;
+
+/** The cpu_crash fault, or a bug: this CPU dies as a whole, and the kernel's calls to it fail. */
+function die(e: unknown): never {
+  log.logger.error({ th }, message_of(e));
+  log.flush();
+  process.exit(e instanceof CpuCrash ? 70 : 71);
+}
+
+const api = {
+  ping: (): number => cpu,
+
+  async load(req: CpuRealLoad): Promise<void> {
+    // A new URL per load: each load is a fresh copy of the module, with fresh module state.
+    const mod = (await import(`${req.spec.url}?cpu=${cpu}&load=${++loads}`)) as { default: ProbeModuleExport };
+    const runtime = new ThreadRuntime({
+      words: req.words,
+      ring: new TraceRingWriter(req.ring),
+      t0_ms: req.t0_ms,
+      faults: fault_plan(req.faults),
+      logger: log.logger,
+      local: [th],
+      call: (to) => Promise.reject(new Error(`${th} cannot call ${to}: probe context`)),
+      send_remote: (to) => {
+        throw new Error(`${th} cannot send to ${to}`);
+      },
+      on_task_error: (_th, _task, e) => die(e),
+    });
+    host.load(runtime.env(th), instantiate(mod.default), req);
+    rt = runtime;
+  },
+
+  op(name: string, args: unknown[]): unknown {
+    try {
+      const r = host.op(name, args);
+      if (name === 'unload' && rt) {
+        leaked_timers += rt.activity().timers;
+        rt.close();
+        rt = null;
+      }
+      return r;
+    } catch (e) {
+      if (e instanceof CpuCrash) die(e);
+      throw e;
+    }
+  },
+
+  activity(): CpuActivity {
+    const a = rt?.activity() ?? { timers: 0, tasks: 0 };
+    return { loaded: host.busy(), loads, leaked_timers, ...a };
+  },
+};
+
+export type CpuWorkerApi = typeof api;
+
+serve(api, parentPort);

@@ -1,0 +1,271 @@
+// Runtime one: the seam on real threads. Each OS thread of a run (the main thread with the kernel,
+// kworker and user actors; each CPU worker; the staprun worker) has one ThreadRuntime. It steps a
+// protocol generator inline through every non-blocking effect and awaits only the blocking ones:
+// timers are setTimeout, word waits are Atomics.waitAsync, locks are async-mutex, calls into other
+// threads are comlink. Every timer it sets is tracked, so a run that ends leaves none behind.
+import { Mutex } from 'async-mutex';
+import type { Logger } from 'pino';
+import { message_of } from '../errors.ts';
+import type {
+  Body,
+  Effect,
+  Env,
+  FaultName,
+  Fields,
+  Lock,
+  TaskRef,
+  Thread,
+  Timer,
+  WaitResult,
+} from '../seam.ts';
+import { is_proc } from '../seam.ts';
+import { TRACE_SEQ } from '../session_shared.ts';
+import type { TraceRingWriter } from '../trace_ring.ts';
+
+/** Decides whether a named fault is injected at a point (the CLI's --fault list). */
+export type FaultPlan = (name: FaultName, where: string) => boolean;
+
+export interface ThreadRuntimeDeps {
+  /** The run's shared words (TRACE_SEQ lives there). */
+  readonly words: Int32Array;
+  readonly ring: TraceRingWriter;
+  /** The run's start, ms since the epoch (performance.timeOrigin + performance.now()). */
+  readonly t0_ms: number;
+  readonly faults: FaultPlan;
+  readonly logger: Logger;
+  /** Actors living on this thread; sends and spawns elsewhere are programming errors. */
+  readonly local: readonly Thread[];
+  /** Carries out a call into another actor. */
+  readonly call: (to: Thread, op: string, args: readonly unknown[]) => Promise<unknown>;
+  /** Delivers mail to an actor on another thread. */
+  readonly send_remote: (to: Thread, mail: unknown) => void;
+  /** A task ended with an exception nobody joined: a bug in the model, reported once. */
+  readonly on_task_error: (th: Thread, task: string, e: unknown) => void;
+}
+
+// Node 20 has Atomics.waitAsync (V8 11.3); its type is in lib ES2024, which would also admit
+// APIs Node 20 lacks, so it is declared here alone.
+const wait_async = (
+  Atomics as unknown as {
+    waitAsync(
+      arr: Int32Array,
+      index: number,
+      value: number,
+    ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+  }
+).waitAsync;
+
+class Mailbox {
+  private readonly queue: unknown[] = [];
+  private waiter: ((m: unknown) => void) | null = null;
+
+  put(m: unknown): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w(m);
+    } else {
+      this.queue.push(m);
+    }
+  }
+
+  take(): Promise<unknown> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift());
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+}
+
+interface RealTimer extends Timer {
+  readonly handle: NodeJS.Timeout | null;
+}
+
+interface RealTask extends TaskRef {
+  readonly done: Promise<unknown>;
+}
+
+export class ThreadRuntime {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly mailboxes = new Map<Thread, Mailbox>();
+  private readonly mutexes = new WeakMap<Lock, Mutex>();
+  private readonly releases = new WeakMap<Lock, () => void>();
+  private readonly envs = new Map<Thread, Env>();
+  private running = 0;
+  private closed = false;
+
+  constructor(readonly deps: ThreadRuntimeDeps) {}
+
+  env(th: Thread): Env {
+    let e = this.envs.get(th);
+    if (!e) {
+      e = this.make_env(th);
+      this.envs.set(th, e);
+    }
+    return e;
+  }
+
+  /** Runs a body to its end on actor `th`; resolves with its result. */
+  async run(th: Thread, name: string, body: Body): Promise<unknown> {
+    this.running++;
+    try {
+      return await this.drive(th, body);
+    } catch (e) {
+      throw new Error(`${th} (${name}): ${message_of(e)}`, { cause: e });
+    } finally {
+      this.running--;
+    }
+  }
+
+  /** Puts mail in a local actor's mailbox. */
+  deliver(to: Thread, mail: unknown): void {
+    this.mailbox(to).put(mail);
+  }
+
+  /** Timers still pending and tasks still running (the leak check). */
+  activity(): { timers: number; tasks: number } {
+    return { timers: this.timers.size, tasks: this.running };
+  }
+
+  /** Clears every pending timer; later timers and spawns are refused. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private mailbox(th: Thread): Mailbox {
+    let m = this.mailboxes.get(th);
+    if (!m) {
+      m = new Mailbox();
+      this.mailboxes.set(th, m);
+    }
+    return m;
+  }
+
+  private async drive(th: Thread, body: Body): Promise<unknown> {
+    const v = body();
+    if (!is_proc(v)) return v;
+    let input: unknown = undefined;
+    let thrown: unknown = undefined;
+    let failed = false;
+    for (;;) {
+      const r = failed ? v.throw(thrown) : v.next(input);
+      failed = false;
+      input = undefined;
+      if (r.done) return r.value;
+      const e = r.value;
+      if (e.k === 'step') continue;
+      try {
+        input = await this.perform(th, e);
+      } catch (err) {
+        thrown = err;
+        failed = true;
+      }
+    }
+  }
+
+  private perform(th: Thread, e: Exclude<Effect, { k: 'step' }>): Promise<unknown> {
+    switch (e.k) {
+      case 'sleep':
+        return new Promise<void>((resolve) => this.timeout(e.ms, resolve));
+      case 'wait':
+        return this.wait(e.arr, e.index, e.value, e.ms);
+      case 'recv':
+        return this.mailbox(th).take();
+      case 'lock':
+        return this.lock(e.lock);
+      case 'call':
+        return this.deps.call(e.to, e.op, e.args);
+      case 'join':
+        return (e.task as RealTask).done;
+    }
+  }
+
+  private async wait(arr: Int32Array, index: number, value: number, ms: number): Promise<WaitResult> {
+    // A waitAsync timeout holds no handle: a thread with nothing else pending would exit with
+    // the wait unresolved. A timer of our own bounds it instead, and close() clears it.
+    const r = wait_async(arr, index, value);
+    if (!r.async) return r.value;
+    if (!Number.isFinite(ms)) return r.value;
+    return Promise.race([
+      r.value,
+      new Promise<WaitResult>((resolve) => this.timeout(ms, () => resolve('timed-out'))),
+    ]).then((res) => {
+      if (res === 'timed-out') Atomics.notify(arr, index); // release the abandoned waiter
+      return res;
+    });
+  }
+
+  private async lock(l: Lock): Promise<void> {
+    let m = this.mutexes.get(l);
+    if (!m) {
+      m = new Mutex();
+      this.mutexes.set(l, m);
+    }
+    this.releases.set(l, await m.acquire());
+  }
+
+  private timeout(ms: number, fn: () => void): NodeJS.Timeout {
+    const handle = setTimeout(() => {
+      this.timers.delete(handle);
+      fn();
+    }, ms);
+    this.timers.add(handle);
+    return handle;
+  }
+
+  private spawn(th: Thread, name: string, body: Body): RealTask {
+    const done = this.run(th, name, body);
+    done.catch((e: unknown) => this.deps.on_task_error(th, name, e));
+    return { name, done };
+  }
+
+  private check_local(th: Thread, what: string): void {
+    if (!this.deps.local.includes(th)) throw new Error(`${what}: ${th} is not an actor of this thread`);
+  }
+
+  private make_env(th: Thread): Env {
+    const { words, ring, t0_ms, logger } = this.deps;
+    const now_ns = (): number => Math.round((performance.timeOrigin + performance.now() - t0_ms) * 1e6);
+    return {
+      th,
+      now_ns,
+      trace: (ev: string, fields?: Fields): void => {
+        const seq = Atomics.add(words, TRACE_SEQ, 1);
+        ring.write(JSON.stringify({ seq, ts: now_ns(), th, ev, ...fields }));
+      },
+      send: (to: Thread, mail: unknown): void => {
+        if (this.deps.local.includes(to)) this.deliver(to, mail);
+        else this.deps.send_remote(to, mail);
+      },
+      after: (ms: number, on: Thread, what: string, body: Body): Timer => {
+        this.check_local(on, 'after');
+        const t: RealTimer = {
+          what,
+          handle: this.closed ? null : this.timeout(ms, () => void this.spawn(on, what, body)),
+        };
+        return t;
+      },
+      cancel: (timer: Timer): boolean => {
+        const { handle } = timer as RealTimer;
+        if (handle === null || !this.timers.has(handle)) return false;
+        clearTimeout(handle);
+        this.timers.delete(handle);
+        return true;
+      },
+      spawn: (on: Thread, name: string, body: Body): TaskRef => {
+        this.check_local(on, 'spawn');
+        return this.spawn(on, name, body);
+      },
+      notify: (arr: Int32Array, index: number): void => void Atomics.notify(arr, index),
+      unlock: (l: Lock): void => {
+        const release = this.releases.get(l);
+        if (!release) throw new Error(`unlock of ${l.name}, which is not held`);
+        this.releases.delete(l);
+        release();
+      },
+      fault: (name: FaultName, where?: string): boolean => this.deps.faults(name, where ?? th),
+      log: (level, msg, fields): void => logger[level]({ th, ...fields }, msg),
+    };
+  }
+}
+

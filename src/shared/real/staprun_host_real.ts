@@ -1,0 +1,70 @@
+// staprun's operating system on real threads: the `-c` command is a real child process, held on
+// a pipe until released (real staprun holds it on SIGUSR1); output goes to fd 1 or the `-o` file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { StaprunHost, StaprunMail } from '../../staprun/host.ts';
+
+// The child waits for one line on fd 3; EOF (staprun died before releasing it) means never run.
+const HOLD = 'read -r _ <&3 || exit 0; exec 3<&-; exec /bin/sh -c "$1"';
+
+export class RealStaprunHost implements StaprunHost {
+  readonly pid = process.pid;
+  private readonly out_fd: number;
+  private child: ChildProcess | null = null;
+  private out_broken = false;
+
+  constructor(
+    out_path: string | null,
+    private readonly mail: (m: StaprunMail) => void,
+  ) {
+    this.out_fd = out_path === null ? 1 : openSync(out_path, 'w');
+  }
+
+  fork_target(cmd: string): number {
+    const child = spawn('/bin/sh', ['-c', HOLD, 'stapsim-target', cmd], {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    });
+    child.on('exit', (code, signal) => {
+      this.mail({ kind: 'target_exit', status: code ?? 128, signal });
+    });
+    child.on('error', (e) => this.err(`WARNING: could not start '${cmd}': ${e.message}`));
+    this.child = child;
+    return child.pid ?? -1;
+  }
+
+  release_target(): void {
+    const hold = this.child?.stdio[3];
+    if (hold && 'end' in hold) hold.end('go\n');
+  }
+
+  kill_target(_pid: number, signal: 'SIGKILL' | 'SIGTERM'): void {
+    this.child?.kill(signal);
+  }
+
+  out(data: Uint8Array): void {
+    if (this.out_broken) return;
+    try {
+      let done = 0;
+      while (done < data.length) done += writeSync(this.out_fd, data, done);
+    } catch (e) {
+      // A closed pipe (stapsim run ... | head): the reader is gone; stop writing, keep running.
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+      this.out_broken = true;
+    }
+  }
+
+  err(text: string): void {
+    try {
+      writeSync(2, `${text}\n`);
+    } catch {
+      // stderr is gone; nothing else can be told.
+    }
+  }
+
+  close(): void {
+    if (this.out_fd !== 1) closeSync(this.out_fd);
+    const hold = this.child?.stdio[3];
+    if (hold && 'destroy' in hold) hold.destroy();
+    this.child?.removeAllListeners('exit');
+  }
+}
