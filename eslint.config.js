@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.ci-out/', 'examples/', 'scripts/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.ci-out/', 'examples/', 'scripts/', 'test/fixtures/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

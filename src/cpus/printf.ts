@@ -56,7 +56,7 @@ function convert(conv: string, arg: Arg, precision: number | undefined): string 
       return precision === undefined ? s : s.slice(0, precision);
     }
     case 'c': {
-      if (typeof arg === 'string' && arg.length > 0) return arg[0] ?? '';
+      if (typeof arg === 'string' && arg.length > 0) return String.fromCodePoint(arg.codePointAt(0) ?? 0);
       return String.fromCharCode(Number(BigInt.asUintN(8, to_bigint(arg, conv))));
     }
     default:
@@ -64,7 +64,7 @@ function convert(conv: string, arg: Arg, precision: number | undefined): string 
   }
 }
 
-const SPEC = /%([-0]*)(\d*)(?:\.(\d+))?([a-zA-Z%])?/y;
+const SPEC = /%([-0+ #]*)(\d*)(?:\.(\d+))?([a-zA-Z%])?/y;
 
 /** Formats like SystemTap's printf; throws PrintfError on a bad format or argument. */
 export function format(fmt: string, args: readonly Arg[]): string {
@@ -88,6 +88,8 @@ export function format(fmt: string, args: readonly Arg[]): string {
       continue;
     }
     const flags = m[1] ?? '';
+    const unsupported = /[+ #]/.exec(flags);
+    if (unsupported) throw new PrintfError(`printf: the '${unsupported[0]}' flag is not supported (only '-' and '0')`);
     const width = m[2] ? Number(m[2]) : 0;
     const precision = m[3] === undefined ? undefined : Number(m[3]);
     if (next >= args.length) throw new PrintfError(`printf: "${fmt}" needs more arguments than the ${args.length} given`);

@@ -64,7 +64,8 @@ function short(env: Env, type: string, payload: Uint8Array, need: number): SysRe
   return reject(env, EINVAL, `${type} payload of ${payload.length} bytes, needs ${need}`);
 }
 
-function reject(env: Env, errno: number, why: string): SysResult {
+/** Refuses a write: traced, logged with -v, and answered with -errno and the reason. */
+export function reject(env: Env, errno: number, why: string): SysResult {
   env.trace('write_rejected', { errno, why });
   env.log('info', `.cmd write rejected: ${why}`);
   return fail(errno, why);

@@ -2,7 +2,7 @@
 // `_stp_transport_open` on STP_TRANSPORT_INFO, `_stp_handle_start` on STP_START,
 // `_stp_cleanup_and_exit` on every way out, and `_stp_transport_close` on removal.
 import { strict as assert } from 'node:assert';
-import { EBUSY, OK, fail, type SysResult } from '../shared/errors.ts';
+import { EBUSY, OK, type SysResult } from '../shared/errors.ts';
 import {
   RELAY_DEFAULT_N_SUBBUFS,
   RELAY_SUBBUF_BYTES,
@@ -30,7 +30,7 @@ import {
   TRANSPORT_FAILURES,
   set_exit_flag,
 } from '../shared/session_shared.ts';
-import { _stp_ctl_send } from './control.ts';
+import { _stp_ctl_send, reject } from './control.ts';
 import { cancel_delayed_work_sync, schedule_delayed_work } from './kworker.ts';
 import type { Kernel, StpModule } from './module.ts';
 import { probe_exit, probe_start } from './probes.ts';
@@ -65,7 +65,7 @@ export function* _stp_transport_open(k: Kernel, m: StpModule, info: TransportInf
   yield* lock(m.lock);
   try {
     if (m.state !== 'loaded' || m.removing) {
-      return fail(EBUSY, `STP_TRANSPORT_INFO: the transport is already ${m.removing ? 'closing' : 'open'}`);
+      return reject(env, EBUSY, `STP_TRANSPORT_INFO: the transport is already ${m.removing ? 'closing' : 'open'}`);
     }
     const relay = m.params.transport === 'relay';
     const mode = relay ? STP_TRANSPORT_RELAYFS : STP_TRANSPORT_PROC;
@@ -104,11 +104,12 @@ export function* _stp_transport_open(k: Kernel, m: StpModule, info: TransportInf
  */
 export function* _stp_handle_start(k: Kernel, m: StpModule): Proc<SysResult> {
   const env = k.env;
-  env.trace('_stp_handle_start');
+  // Like SystemTap's state cmpxchg: a START out of turn returns at once, with no reply.
   if (m.state !== 'open' || m.removing) {
-    return fail(EBUSY, `STP_START: the transport is ${m.removing ? 'closing' : m.state}, not open`);
+    return reject(env, EBUSY, `STP_START: the transport is ${m.removing ? 'closing' : m.state}, not open`);
   }
   m.state = 'start_called';
+  env.trace('_stp_handle_start');
   let rc: number;
   yield* lock(m.lock);
   try {

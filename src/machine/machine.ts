@@ -39,7 +39,6 @@ export interface MachineActivity {
 export class Machine {
   private staprun: StaprunThread | null = null;
   private staprun_started = 0;
-  private busy = false;
   private down = false;
 
   private constructor(
@@ -66,18 +65,20 @@ export class Machine {
   }
 
   /** Inserts, runs and removes one module with staprun; one run at a time. */
-  async run(opts: RunOptions): Promise<RunResult> {
+  run(opts: RunOptions): Promise<RunResult> {
+    return this.start(opts).done;
+  }
+
+  /** Starts a run and hands it back while it goes (to signal it, or write to its `.cmd`). */
+  start(opts: RunOptions): { readonly run: Run; readonly done: Promise<RunResult> } {
     assert(!this.down, 'machine is shut down');
-    assert(!this.busy, 'one run at a time on a machine');
-    this.busy = true;
-    try {
-      const run = new Run(this, opts);
-      this.current = run;
-      return await run.execute();
-    } finally {
+    assert(this.current === null, 'one run at a time on a machine');
+    const run = new Run(this, opts);
+    this.current = run;
+    const done = run.execute().finally(() => {
       this.current = null;
-      this.busy = false;
-    }
+    });
+    return { run, done };
   }
 
   /** The run in progress, if any (the CLI forwards the process's signals to it). */

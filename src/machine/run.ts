@@ -5,9 +5,9 @@ import { MessageChannel } from 'node:worker_threads';
 import { writeFileSync } from 'node:fs';
 import * as Comlink from 'comlink';
 import { Kernel, type RunShared } from '../kernel/module.ts';
-import { KERNEL_OPS, type CpuLoadRequest, type KernelOp } from '../kernel/syscalls.ts';
+import { KERNEL_OPS, write_cmd, type CpuLoadRequest, type KernelOp } from '../kernel/syscalls.ts';
 import { ctl_queue_buffers } from '../shared/ctl_queue.ts';
-import { message_of } from '../shared/errors.ts';
+import { message_of, type SysResult } from '../shared/errors.ts';
 import { SHUTDOWN_WATCHDOG_MS } from '../shared/limits.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
@@ -17,8 +17,8 @@ import { serve } from '../shared/real/rpc.ts';
 import { ThreadRuntime } from '../shared/real/runtime.ts';
 import type { KernelSyscallApi, StaprunStart } from '../shared/real/staprun_worker.ts';
 import type { FaultName, Proc, Thread } from '../shared/seam.ts';
-import { session_words } from '../shared/session_shared.ts';
-import { TraceRingWriter, trace_ring_buffers } from '../shared/trace_ring.ts';
+import { START_FINISHED, session_words } from '../shared/session_shared.ts';
+import { trace_ring_buffers } from '../shared/trace_ring.ts';
 import type { StaprunMail } from '../staprun/host.ts';
 import { user_action, type TimedAction, type UserAction } from '../user/actions.ts';
 import type { Machine, StaprunThread } from './machine.ts';
@@ -52,6 +52,8 @@ export interface RunResult {
   readonly trace_lost: number;
   /** Bugs of the model itself (an actor task that threw), for the caller to report. */
   readonly model_errors: readonly string[];
+  /** Kernel-thread timers and tasks still pending when the run ended: both 0 in a clean run. */
+  readonly leftover: { readonly timers: number; readonly tasks: number };
 }
 
 const POLL_MS = 5;
@@ -62,10 +64,10 @@ export class Run {
   private readonly shared: RunShared;
   private readonly t0_ms = performance.timeOrigin + performance.now();
   private readonly rings = {
-    main: trace_ring_buffers(),
     staprun: trace_ring_buffers(),
     cpus: [] as ReturnType<typeof trace_ring_buffers>[],
   };
+  private readonly collector: TraceCollector;
   private readonly rt: ThreadRuntime;
   private readonly kernel: Kernel;
   private readonly model_errors: string[] = [];
@@ -80,10 +82,11 @@ export class Run {
   ) {
     const cpus = machine.cpus.length;
     this.rings.cpus = machine.cpus.map(() => trace_ring_buffers());
+    this.collector = new TraceCollector([this.rings.staprun, ...this.rings.cpus]);
     this.shared = { words: session_words(cpus), ctl: ctl_queue_buffers(), trace_handlers: opts.trace_handlers };
     this.rt = new ThreadRuntime({
       words: this.shared.words,
-      ring: new TraceRingWriter(this.rings.main),
+      ring: this.collector,
       t0_ms: this.t0_ms,
       faults: fault_plan(opts.faults),
       logger: machine.options.logger,
@@ -108,19 +111,32 @@ export class Run {
     else if (this.kernel.module && !this.kernel.module.removing) void this.user('rmmod');
   }
 
+  /** Whether probe_start has finished with the probes registered (the module is running). */
+  probes_running(): boolean {
+    return Atomics.load(this.shared.words, START_FINISHED) === 1 && this.kernel.module?.state === 'started';
+  }
+
+  /** A write to the module's `.cmd` from another process (tests fuzz the write handler). */
+  write_cmd(frame: Uint8Array): Promise<SysResult> {
+    return this.rt.run('kernel', 'write_cmd', () => write_cmd(this.kernel, frame)) as Promise<SysResult>;
+  }
+
   async execute(): Promise<RunResult> {
-    const collector = new TraceCollector([this.rings.main, this.rings.staprun, ...this.rings.cpus]);
+    const collector = this.collector;
     const drain = setInterval(() => collector.drain(), TRACE_DRAIN_MS);
     let code = 1;
+    let leftover = { timers: 0, tasks: 0 };
     try {
-      for (const a of this.opts.at) {
-        this.pending_user.add(a.action);
-        this.rt.env('user').after(a.ms, 'user', a.action, () => this.user_proc(a.action));
-      }
-      code = await this.run_staprun();
+      code = await this.run_staprun(() => {
+        for (const a of this.opts.at) {
+          this.pending_user.add(a.action);
+          this.rt.env('user').after(a.ms, 'user', a.action, () => this.user_proc(a.action));
+        }
+      });
       await this.module_gone();
     } finally {
       clearInterval(drain);
+      leftover = this.rt.activity();
       this.rt.close();
     }
     const trace = collector.finish();
@@ -132,10 +148,22 @@ export class Run {
       events: trace.events,
       trace_lost: trace.lost,
       model_errors: this.model_errors,
+      leftover,
     };
   }
 
-  private async run_staprun(): Promise<number> {
+  /** Whether a module is loaded now. */
+  module_loaded(): boolean {
+    return this.kernel.module !== null;
+  }
+
+  /** Performs a person's action now (what `--at` does at its time). */
+  act(action: UserAction): Promise<unknown> {
+    return this.user(action);
+  }
+
+  /** Starts staprun; `started` runs once its start request is on its way (`--at` counts from there). */
+  private async run_staprun(started: () => void): Promise<number> {
     const staprun = await this.machine.staprun_thread();
     this.staprun = staprun;
     const { port1, port2 } = new MessageChannel();
@@ -161,7 +189,9 @@ export class Run {
     };
     this.staprun_alive = true;
     try {
-      return await staprun.remote.call('start', Comlink.transfer(start, [port2]));
+      const done = staprun.remote.call('start', Comlink.transfer(start, [port2]));
+      started();
+      return await done;
     } catch (e) {
       if (!this.staprun_killed) throw e;
       this.rt.env('staprun').trace('staprun_exit', { code: KILLED_CODE, killed: true });

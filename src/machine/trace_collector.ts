@@ -1,7 +1,9 @@
-// The main thread's side of the trace rings: every thread of a run writes JSON lines into its own
-// SharedArrayBuffer ring; this drains them while the run goes (so rings do not fill) and, at the
-// end, orders every line by its seq, the one shared counter that respects causality.
+// The main thread's side of the trace: every other thread of a run writes JSON lines into its own
+// SharedArrayBuffer ring, which this drains while the run goes (so rings do not fill); the main
+// thread writes here directly. At the end it orders every line by its seq, the one shared counter
+// that respects causality.
 import { TRACE_EVENTS_MAX } from '../shared/limits.ts';
+import type { TraceSink } from '../shared/real/runtime.ts';
 import { TraceRingReader, type TraceRingBuffers } from '../shared/trace_ring.ts';
 
 export interface CollectedTrace {
@@ -13,7 +15,7 @@ export interface CollectedTrace {
   readonly lost: number;
 }
 
-export class TraceCollector {
+export class TraceCollector implements TraceSink {
   private readonly readers: TraceRingReader[];
   private readonly lines: string[] = [];
   private over_cap = 0;
@@ -22,13 +24,14 @@ export class TraceCollector {
     this.readers = rings.map((r) => new TraceRingReader(r));
   }
 
+  /** The main thread's own lines come straight here, without a ring. */
+  write(line: string): void {
+    if (this.lines.length < TRACE_EVENTS_MAX) this.lines.push(line);
+    else this.over_cap++;
+  }
+
   drain(): void {
-    for (const r of this.readers) {
-      for (const line of r.drain()) {
-        if (this.lines.length < TRACE_EVENTS_MAX) this.lines.push(line);
-        else this.over_cap++;
-      }
-    }
+    for (const r of this.readers) for (const line of r.drain()) this.write(line);
   }
 
   finish(): CollectedTrace {

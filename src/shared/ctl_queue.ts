@@ -58,14 +58,20 @@ export interface Notifier {
 export class CtlQueue {
   readonly cap: number;
   readonly msg_max: number;
+  private readonly mask: number;
 
   constructor(
     readonly buf: CtlQueueBuffers,
     private readonly waker: Notifier,
   ) {
-    this.msg_max = STP_CTL_SLOT_BYTES;
-    this.cap = buf.bytes.length / this.msg_max;
-    assert(Number.isInteger(this.cap) && this.cap > 0, 'ctl queue geometry');
+    this.cap = (buf.words.length - HDR_WORDS) / SLOT_WORDS;
+    this.msg_max = buf.bytes.length / this.cap;
+    // Slots are positions masked by cap - 1: continuous across the Int32 wrap only when cap is a
+    // power of two, and Vyukov's ring needs two slots to tell "full" from "holds a message".
+    assert(Number.isInteger(this.cap) && this.cap >= 2 && (this.cap & (this.cap - 1)) === 0,
+      'ctl queue: the pool must be a power of two of at least 2 buffers');
+    assert(Number.isInteger(this.msg_max) && this.msg_max > 0, 'ctl queue geometry');
+    this.mask = this.cap - 1;
   }
 
   private seq_index(slot: number): number {
@@ -77,7 +83,7 @@ export class CtlQueue {
     const w = this.buf.words;
     let pos = Atomics.load(w, TAIL);
     for (;;) {
-      const slot = ((pos % this.cap) + this.cap) % this.cap;
+      const slot = pos & this.mask;
       const seq = Atomics.load(w, this.seq_index(slot));
       const dif = (seq - pos) | 0;
       if (dif === 0) {
@@ -111,7 +117,7 @@ export class CtlQueue {
   /** The word and value the reader waits on while the queue is empty. */
   wait_point(): { index: number; value: number } {
     const head = Atomics.load(this.buf.words, HEAD);
-    const slot = ((head % this.cap) + this.cap) % this.cap;
+    const slot = head & this.mask;
     const index = this.seq_index(slot);
     return { index, value: Atomics.load(this.buf.words, index) };
   }
@@ -120,7 +126,7 @@ export class CtlQueue {
   take(): CtlMessage | null {
     const w = this.buf.words;
     const head = Atomics.load(w, HEAD);
-    const slot = ((head % this.cap) + this.cap) % this.cap;
+    const slot = head & this.mask;
     const base = HDR_WORDS + SLOT_WORDS * slot;
     const seq = Atomics.load(w, base + SEQ);
     if (((seq - (head + 1)) | 0) < 0) return null;

@@ -2,6 +2,7 @@
 // a sequence number only for a record it has room for, so the numbers of delivered records have
 // no holes: the merger writes a record as soon as every earlier one has arrived, and a hole left
 // at the end is a record lost without being counted, which it reports.
+import { strict as assert } from 'node:assert';
 
 export class SequenceMerger {
   private next = 0;
@@ -11,6 +12,7 @@ export class SequenceMerger {
   constructor(private readonly out: (data: Uint8Array) => void) {}
 
   push(seq: number, data: Uint8Array): void {
+    assert(seq >= this.next && !this.pending.has(seq), `record sequence ${seq} arrived twice`);
     if (seq !== this.next) {
       this.pending.set(seq, data);
       return;

@@ -20,15 +20,20 @@ import type {
 } from '../seam.ts';
 import { is_proc } from '../seam.ts';
 import { TRACE_SEQ } from '../session_shared.ts';
-import type { TraceRingWriter } from '../trace_ring.ts';
+
 
 /** Decides whether a named fault is injected at a point (the CLI's --fault list). */
 export type FaultPlan = (name: FaultName, where: string) => boolean;
 
+/** Where a thread's trace lines go: a SharedArrayBuffer ring, or the collector on the main thread. */
+export interface TraceSink {
+  write(line: string): void;
+}
+
 export interface ThreadRuntimeDeps {
   /** The run's shared words (TRACE_SEQ lives there). */
   readonly words: Int32Array;
-  readonly ring: TraceRingWriter;
+  readonly ring: TraceSink;
   /** The run's start, ms since the epoch (performance.timeOrigin + performance.now()). */
   readonly t0_ms: number;
   readonly faults: FaultPlan;
@@ -225,6 +230,7 @@ export class ThreadRuntime {
 
   private make_env(th: Thread): Env {
     const { words, ring, t0_ms, logger } = this.deps;
+    const verbose = logger.isLevelEnabled('info');
     const now_ns = (): number => Math.round((performance.timeOrigin + performance.now() - t0_ms) * 1e6);
     return {
       th,
@@ -232,6 +238,8 @@ export class ThreadRuntime {
       trace: (ev: string, fields?: Fields): void => {
         const seq = Atomics.add(words, TRACE_SEQ, 1);
         ring.write(JSON.stringify({ seq, ts: now_ns(), th, ev, ...fields }));
+        // -v: the trace's events are the protocol's steps.
+        if (verbose) logger.info({ th, seq, ...fields }, typeof fields?.type === 'string' ? `${ev} ${fields.type}` : ev);
       },
       send: (to: Thread, mail: unknown): void => {
         if (this.deps.local.includes(to)) this.deliver(to, mail);

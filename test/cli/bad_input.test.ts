@@ -1,0 +1,55 @@
+// Bad input: one clear line on stderr naming the problem, exit status 1, no stack trace, and the
+// process ends (no thread left running: run_cli times out otherwise).
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES, FIXTURES, run_cli } from '../helpers/cli.ts';
+
+const hello = join(EXAMPLES, 'hello.mjs');
+
+describe('bad input', () => {
+  it.each([
+    ['a missing module file', ['run', 'nope.mjs'], /cannot read module 'nope\.mjs': no such file/],
+    ['a file that is not a module', ['run', 'README.md'], /expected a \.mjs or \.js file/],
+    ['a module that fails to import', ['run', join(FIXTURES, 'import_fails.mjs')], /failed to load: this module cannot load/],
+    ['a module without probes', ['run', join(FIXTURES, 'no_probes.mjs')], /defines no probes/],
+    ['an unknown probe point', ['run', join(FIXTURES, 'bad_point.mjs')], /unknown probe point 'kprobe\.function\("sys_open"\)'/],
+    ['-b 0', ['run', hello, '-b', '0'], /-b, --buffer <MB>.*'0'.*1\.\.4095/],
+    ['-b 4096', ['run', hello, '-b', '4096'], /1\.\.4095 \(MB per CPU\)/],
+    ['--cpus 0', ['run', hello, '--cpus', '0'], /--cpus <N>.*'0'.*1\.\.256/],
+    ['--at soon:rmmod', ['run', hello, '--at', 'soon:rmmod'], /--at <MS:ACTION>.*expected MS:ACTION/],
+    ['--at 10:reboot', ['run', hello, '--at', '10:reboot'], /unknown action 'reboot'/],
+    ['--transport tcp', ['run', hello, '--transport', 'tcp'], /must be one of: relay, procfs/],
+    ['-T -1', ['run', hello, '-T', '-1'], /positive number \(seconds\)/],
+    ['--fault nonsense', ['run', hello, '--fault', 'nonsense'], /must be one of: probe_start, register_procfs/],
+    ['an unknown option', ['run', hello, '--frobnicate'], /unknown option '--frobnicate'/],
+    ['no module', ['run'], /missing required argument 'module'/],
+  ])('%s', async (_what, args, message) => {
+    const r = await run_cli(args, { timeout_ms: 15_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a handler that throws: ERROR on stderr, status 1, the module still removed', async () => {
+    const r = await run_cli(['run', join(FIXTURES, 'throws.mjs'), '--cpus', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('ERROR: probe begin on cpu 0 failed: boom');
+  });
+
+  it('error() in a handler: its message, the end probe, status 1', async () => {
+    const r = await run_cli(['run', join(FIXTURES, 'error_call.mjs'), '--cpus', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('ERROR: something is wrong');
+    expect(r.stdout).toBe('end ran\n');
+  });
+
+  it('-v shows the protocol steps on stderr', async () => {
+    const r = await run_cli(['run', hello, '--cpus', '1', '-v']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('hello world\n');
+    expect(r.stderr).toMatch(/"msg":"[^"]*STP_START/);
+  });
+});

@@ -1,0 +1,60 @@
+// Runs the built CLI as a user would: a real child process, with real signals.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
+export const FIXTURES = join(ROOT, 'test/fixtures');
+export const EXAMPLES = join(ROOT, 'examples');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliOptions {
+  /** Sends this signal once stdout contains `after` (probes are running). */
+  readonly signal?: { readonly name: NodeJS.Signals; readonly after: string };
+  readonly timeout_ms?: number;
+  readonly cwd?: string;
+}
+
+export function run_cli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`stapsim ${args.join(' ')} did not end within ${opts.timeout_ms ?? 30_000} ms\n${stderr}`));
+    }, opts.timeout_ms ?? 30_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (opts.signal && !signalled && stdout.includes(opts.signal.after)) {
+        signalled = true;
+        child.kill(opts.signal.name);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A fresh directory for a test's trace and output files. */
+export function scratch(): string {
+  return mkdtempSync(join(tmpdir(), 'stapsim-test-'));
+}
+
+export function read_text(path: string): string {
+  return readFileSync(path, 'utf8');
+}

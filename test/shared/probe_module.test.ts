@@ -1,0 +1,197 @@
+// src/shared/probe_module.ts: probe points and the checks on a module's default export.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HZ } from '../../src/shared/limits.ts';
+import {
+  instantiate,
+  ModuleError,
+  parse_point,
+  validate_module,
+  type ProbeModuleDef,
+} from '../../src/shared/probe_module.ts';
+
+const noop = () => {};
+
+function module_error(f: () => unknown): ModuleError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ModuleError);
+    return e as ModuleError;
+  }
+  throw new Error('did not throw');
+}
+
+describe('parse_point', () => {
+  it('parses begin and end with no period', () => {
+    expect(parse_point('begin')).toEqual({ text: 'begin', kind: 'begin', period_ns: 0 });
+    expect(parse_point('end')).toEqual({ text: 'end', kind: 'end', period_ns: 0 });
+  });
+
+  it('trims surrounding white space', () => {
+    expect(parse_point('  begin\t')).toEqual({ text: 'begin', kind: 'begin', period_ns: 0 });
+    expect(parse_point(' timer.ms(5) ').text).toBe('timer.ms(5)');
+  });
+
+  it('parses timer.profile at HZ', () => {
+    expect(parse_point('timer.profile')).toEqual({ text: 'timer.profile', kind: 'profile', period_ns: 1e9 / HZ });
+    expect(parse_point('timer.profile').period_ns).toBe(1_000_000);
+  });
+
+  it.each([
+    ['timer.ms(1)', 1_000_000],
+    ['timer.ms(250)', 250_000_000],
+    ['timer.us(1)', 1_000],
+    ['timer.us(1500)', 1_500_000],
+    ['timer.hz(1)', 1e9],
+    ['timer.hz(100)', 10_000_000],
+    ['timer.hz(1000000)', 1_000],
+  ] as const)('%s has a period of %d ns', (text, ns) => {
+    expect(parse_point(text)).toEqual({ text, kind: 'timer', period_ns: ns });
+  });
+
+  it('timer.hz(3) has a period of a third of a second', () => {
+    expect(parse_point('timer.hz(3)').period_ns).toBeCloseTo(1e9 / 3, 3);
+  });
+
+  it.each([
+    'timer.ms(0)',
+    'timer.us(0)',
+    'timer.hz(0)',
+    'timer.ms(-5)',
+    'timer.ms()',
+    'timer.ms(1.5)',
+    'timer.ms(abc)',
+    'timer.ms(5',
+    'timer.ms(5)x',
+    'timer.s(5)',
+    'timer.sec(1)',
+    'timer.ms(99999999999999999999)',
+    'kernel.function("sys_open")',
+    'begin(1)',
+    'BEGIN',
+    '',
+    'timer',
+  ])('rejects %j, naming the point and the known points', (text) => {
+    const e = module_error(() => parse_point(text));
+    expect(e.message).toContain(`'${text}'`);
+    expect(e.message).toContain('known: begin, end, timer.ms(N), timer.us(N), timer.hz(N), timer.profile');
+  });
+
+  it('rejects timer.hz above 1000000', () => {
+    const e = module_error(() => parse_point('timer.hz(1000001)'));
+    expect(e.message).toContain("'timer.hz(1000001)'");
+    expect(e.message).toContain('at most timer.hz(1000000)');
+  });
+
+  it('every positive N gives a positive period; ms, us and hz scale as they should', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), (n) => {
+        const ms = parse_point(`timer.ms(${n})`);
+        const us = parse_point(`timer.us(${n})`);
+        const hz = parse_point(`timer.hz(${n})`);
+        expect(ms.period_ns).toBe(n * 1e6);
+        expect(us.period_ns).toBe(n * 1e3);
+        expect(hz.period_ns * n).toBeCloseTo(1e9, 0);
+        for (const p of [ms, us, hz]) {
+          expect(p.kind).toBe('timer');
+          expect(p.period_ns).toBeGreaterThan(0);
+        }
+      }),
+    );
+  });
+});
+
+describe('validate_module', () => {
+  const good: ProbeModuleDef = {
+    probes: [
+      { point: 'begin', handler: noop },
+      { point: 'timer.ms(10)', handler: noop },
+      { point: 'end', handler: noop },
+    ],
+  };
+
+  it('returns the probe points in order for an object export', () => {
+    expect(validate_module(good, 'm').map((p) => [p.kind, p.period_ns])).toEqual([
+      ['begin', 0],
+      ['timer', 10_000_000],
+      ['end', 0],
+    ]);
+  });
+
+  it('accepts a factory export and calls it', () => {
+    let calls = 0;
+    const factory = () => {
+      calls++;
+      return good;
+    };
+    expect(validate_module(factory, 'm').map((p) => p.text)).toEqual(['begin', 'timer.ms(10)', 'end']);
+    expect(calls).toBe(1);
+  });
+
+  it.each([
+    [undefined, "module 'mod' must default-export { probes: [...] } or a function returning it"],
+    [null, "module 'mod' must default-export"],
+    [42, "module 'mod' must default-export"],
+    ['probes', "module 'mod' must default-export"],
+    [() => null, "module 'mod' must default-export"],
+  ])('rejects the export %j, naming the module', (exported, msg) => {
+    expect(module_error(() => validate_module(exported, 'mod')).message).toContain(msg);
+  });
+
+  it('rejects a module without a probes array', () => {
+    expect(module_error(() => validate_module({}, 'hello')).message).toBe("module 'hello' has no 'probes' array");
+    expect(module_error(() => validate_module({ probes: 'begin' }, 'hello')).message).toBe(
+      "module 'hello' has no 'probes' array",
+    );
+    expect(module_error(() => validate_module(() => ({ probes: {} }), 'hello')).message).toBe(
+      "module 'hello' has no 'probes' array",
+    );
+  });
+
+  it('rejects an empty probes array', () => {
+    expect(module_error(() => validate_module({ probes: [] }, 'empty')).message).toBe("module 'empty' defines no probes");
+  });
+
+  it('rejects a probe without a point string, naming its index', () => {
+    const e = module_error(() => validate_module({ probes: [{ point: 'begin', handler: noop }, { handler: noop }] }, 'x'));
+    expect(e.message).toBe("module 'x': probe #1 has no 'point' string");
+    expect(module_error(() => validate_module({ probes: [null] }, 'x')).message).toBe(
+      "module 'x': probe #0 has no 'point' string",
+    );
+    expect(module_error(() => validate_module({ probes: [{ point: 5, handler: noop }] }, 'x')).message).toContain(
+      "probe #0 has no 'point' string",
+    );
+  });
+
+  it('rejects a probe without a handler function, naming its point', () => {
+    expect(module_error(() => validate_module({ probes: [{ point: 'end' }] }, 'nh')).message).toBe(
+      "module 'nh': probe 'end' has no handler function",
+    );
+    expect(
+      module_error(() => validate_module({ probes: [{ point: 'begin', handler: 'print' }] }, 'nh')).message,
+    ).toBe("module 'nh': probe 'begin' has no handler function");
+  });
+
+  it('rejects a bad probe point, naming the module and the point', () => {
+    const e = module_error(() =>
+      validate_module({ probes: [{ point: 'begin', handler: noop }, { point: 'timer.ms(0)', handler: noop }] }, 'bad'),
+    );
+    expect(e.message).toMatch(/^module 'bad': unknown probe point 'timer\.ms\(0\)'/);
+    const hz = module_error(() => validate_module({ probes: [{ point: 'timer.hz(2000000)', handler: noop }] }, 'fast'));
+    expect(hz.message).toBe("module 'fast': probe point 'timer.hz(2000000)': at most timer.hz(1000000)");
+  });
+});
+
+describe('instantiate', () => {
+  it('returns an object export itself and a fresh copy from a factory', () => {
+    expect(instantiate(
+      { probes: [{ point: 'begin', handler: noop }] },
+    ).probes).toHaveLength(1);
+    const factory = () => ({ probes: [{ point: 'begin', handler: noop }] });
+    const a = instantiate(factory);
+    const b = instantiate(factory);
+    expect(a).not.toBe(b);
+    expect(a).toEqual(b);
+  });
+});
