@@ -44,6 +44,8 @@ export class StpModule {
   exit_called = false;
   /** Probes are registered on the CPUs (probe_start got that far), so probe_exit must run. */
   probes_registered = false;
+  /** init_module has not returned yet: rmmod is refused (Linux: MODULE_STATE_COMING). */
+  loading = true;
   /** Removal has begun (a second rmmod is refused). */
   removing = false;
   procfs_registered = false;

@@ -32,6 +32,7 @@ export function* init_module(k: Kernel, spec: ModuleSpec, params: ModuleParams):
   for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'load', req);
   k.env.trace('init_module', { module: spec.name });
   const rc = yield* _stp_transport_init(k, m);
+  m.loading = false;
   if (rc < 0) {
     for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'unload');
     k.module = null;
@@ -44,6 +45,7 @@ export function* init_module(k: Kernel, spec: ModuleSpec, params: ModuleParams):
 export function* delete_module(k: Kernel): Proc<SysResult> {
   const m = k.module;
   if (!m) return fail(ENOENT, 'no module is loaded');
+  if (m.loading) return fail(EBUSY, `module ${m.spec.name} is still being inserted`);
   if (m.removing) return fail(EBUSY, `module ${m.spec.name} is already being removed`);
   m.removing = true;
   yield* cleanup_module(k, m);

@@ -62,6 +62,9 @@ export function relay_geometry(buf_size_mb: number, cpus: number, mem_limit: num
  */
 export function* _stp_transport_open(k: Kernel, m: StpModule, info: TransportInfo): Proc<SysResult> {
   const env = k.env;
+  // A write that finds removal under way returns at once: it must not wait on the mutex and run
+  // after the module is gone. One queued before removal began gets the mutex first (FIFO).
+  if (m.removing) return reject(env, EBUSY, 'STP_TRANSPORT_INFO: the transport is closing');
   yield* lock(m.lock);
   try {
     if (m.state !== 'loaded' || m.removing) {

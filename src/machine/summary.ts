@@ -45,7 +45,7 @@ function path_of(events: readonly Event[]): { path: string; trigger: Event | und
   if (flag?.ev === '_stp_exit') return { path: 'path 2: _stp_exit() (exit or error in a probe)', trigger: flag };
   if (flag) {
     const why = events.find((e) => e.th === 'staprun' && (e.ev === 'signal' || e.ev === 'target_exit'));
-    const what = why?.ev === 'target_exit' ? 'the -c command exited' : `${String(why?.name ?? 'signal')}`;
+    const what = why?.ev === 'target_exit' ? 'the -c command exited' : ((why?.name as string | undefined) ?? 'signal');
     return { path: `path 1: staprun sent STP_EXIT (${what})`, trigger: why ?? flag };
   }
   return { path: killed ? 'staprun was killed' : 'unknown', trigger: killed };

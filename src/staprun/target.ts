@@ -30,7 +30,7 @@ export class Target {
   }
 
   kill_target(signal: 'SIGKILL' | 'SIGTERM'): void {
-    if (!this.running) return;
+    if (!this.running || this.killed) return;
     this.killed = true;
     this.env.trace('kill_target', { pid: this.pid, signal });
     this.host.kill_target(this.pid, signal);

@@ -51,6 +51,7 @@ export interface SimRunResult {
 }
 
 const STAPRUN_PID = 4242;
+const KILLED_CODE = 137;
 const TARGET_PID = 5001;
 const decoder = new TextDecoder();
 
@@ -107,7 +108,14 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
     opts.cpus,
   );
   const main = world.spawn('staprun', 'staprun', () => staprun_main(staprun));
-  const hooks = { kill_staprun: () => world.kill('staprun'), staprun_alive: () => !world.is_dead('staprun') };
+  const hooks = {
+    kill_staprun: () => {
+      world.kill('staprun');
+      // As on real threads, the run notes staprun's end on its behalf (TRACE.md rule 10).
+      world.env('staprun').trace('staprun_exit', { code: KILLED_CODE, killed: true });
+    },
+    staprun_alive: () => !world.is_dead('staprun'),
+  };
   for (const a of opts.at) {
     world.at(a.ms * 1e6, 'user', a.action, () => user_action(world.env('user'), a.action, hooks));
   }

@@ -8,6 +8,8 @@ export interface SimTimer {
   readonly fire: () => void;
   cancelled: boolean;
   fired: boolean;
+  /** The task a fired `after` timer started, so a cancel can still stop it before it steps. */
+  task?: unknown;
 }
 
 function before(a: SimTimer, b: SimTimer): boolean {

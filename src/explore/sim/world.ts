@@ -129,7 +129,7 @@ export class World {
 
   /** Runs `body` on `th` at virtual time `at_ns` (outside actions: ^C, rmmod by hand). */
   at(at_ns: number, th: Thread, what: string, body: Body): void {
-    this.add_timer(Math.max(0, at_ns - this.now_ns), what, () => void this.spawn(th, what, body));
+    this.add_timer(Math.max(0, at_ns - this.now_ns) / 1e6, what, () => void this.spawn(th, what, body));
   }
 
   /** Ends every task of `th` where it stands (staprun killed): no cleanup runs. */
@@ -168,7 +168,8 @@ export class World {
       const next = this.timers.peek();
       if (this.ready.length === 0 && next === undefined) {
         const blocked = this.blocked();
-        return blocked.length === 0 || done_at >= 0 ? { kind: 'quiescent' } : { kind: 'deadlock', blocked };
+        if (done_at >= 0) return { kind: 'done' };
+        return blocked.length === 0 ? { kind: 'quiescent' } : { kind: 'deadlock', blocked };
       }
       if (next !== undefined && next.due_ns > limits.max_time_ns && this.ready.length === 0) {
         return { kind: 'time-limit', blocked: this.blocked() };
@@ -396,14 +397,13 @@ export class World {
         this.trace.push({ seq: this.trace_seq++, ts: this.now_ns, th, ev, ...fields });
       },
       send: (to: Thread, mail: unknown): void => this.send(to, mail),
-      after: (ms: number, on: Thread, what: string, body: Body): Timer =>
-        this.add_timer(ms, what, () => void this.spawn(on, what, body)),
-      cancel: (timer: Timer): boolean => {
-        const t = timer as SimTimer;
-        if (t.cancelled || t.fired) return false;
-        t.cancelled = true;
-        return true;
+      after: (ms: number, on: Thread, what: string, body: Body): Timer => {
+        const t: SimTimer = this.add_timer(ms, what, () => {
+          t.task = this.spawn(on, what, body);
+        });
+        return t;
       },
+      cancel: (timer: Timer): boolean => this.cancel(timer as SimTimer),
       spawn: (on: Thread, name: string, body: Body): TaskRef => this.spawn(on, name, body),
       notify: (arr: Int32Array, index: number): void => this.notify(arr, index),
       unlock: (lock: Lock): void => {
@@ -415,6 +415,26 @@ export class World {
       fault: (name: FaultName, where?: string): boolean => this.strategy.fault(name, where ?? th),
       log: (): void => {},
     };
+  }
+
+  /**
+   * Cancels a timer whose body has not started: still pending, or fired with its task not yet
+   * stepped. On real threads a timer's body starts the moment it fires, so "not started" is
+   * exactly when a cancel can still stop it there too.
+   */
+  private cancel(t: SimTimer): boolean {
+    if (t.cancelled) return false;
+    if (!t.fired) {
+      t.cancelled = true;
+      return true;
+    }
+    const task = t.task as SimTask | undefined;
+    if (task === undefined || task.state !== 'ready' || task.gen !== null || task.body === null) return false;
+    this.ready.splice(this.ready.indexOf(task), 1);
+    task.state = 'done';
+    task.body = null;
+    t.cancelled = true;
+    return true;
   }
 
   private send(to: Thread, mail: unknown): void {

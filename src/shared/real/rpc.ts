@@ -33,12 +33,10 @@ export class RemoteEnd<T extends object> {
   ): Promise<Awaited<ReturnType<Extract<T[K], Method>>>> {
     if (this.gone) return Promise.reject(this.gone);
     const id = this.next_call++;
-    const fn = (this.remote as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[
-      method as PropertyKey
-    ];
+    const fn = (this.remote as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[method];
     return new Promise((resolve, reject) => {
       this.pending.set(id, reject);
-      (fn as (...a: unknown[]) => Promise<unknown>)(...(args as unknown[])).then(
+      (fn)(...(args as unknown[])).then(
         (v) => {
           this.pending.delete(id);
           resolve(v as Awaited<ReturnType<Extract<T[K], Method>>>);

@@ -50,15 +50,14 @@ export interface ThreadRuntimeDeps {
 
 // Node 20 has Atomics.waitAsync (V8 11.3); its type is in lib ES2024, which would also admit
 // APIs Node 20 lacks, so it is declared here alone.
-const wait_async = (
-  Atomics as unknown as {
-    waitAsync(
-      arr: Int32Array,
-      index: number,
-      value: number,
-    ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
-  }
-).waitAsync;
+type WaitAsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<'ok' | 'timed-out'> };
+const atomics = Atomics as unknown as {
+  waitAsync(arr: Int32Array, index: number, value: number): WaitAsyncResult;
+};
+const wait_async = (arr: Int32Array, index: number, value: number): WaitAsyncResult =>
+  atomics.waitAsync(arr, index, value);
 
 class Mailbox {
   private readonly queue: unknown[] = [];
