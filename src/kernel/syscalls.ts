@@ -45,7 +45,7 @@ export function* init_module(k: Kernel, spec: ModuleSpec, params: ModuleParams):
 export function* delete_module(k: Kernel): Proc<SysResult> {
   const m = k.module;
   if (!m) return fail(ENOENT, 'no module is loaded');
-  if (m.loading) return fail(EBUSY, `module ${m.spec.name} is still being inserted`);
+  if (m.loading) return { ...fail(EBUSY, `module ${m.spec.name} is still being inserted`), transient: true };
   if (m.removing) return fail(EBUSY, `module ${m.spec.name} is already being removed`);
   m.removing = true;
   yield* cleanup_module(k, m);

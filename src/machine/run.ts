@@ -72,7 +72,10 @@ export class Run {
   private readonly kernel: Kernel;
   private readonly model_errors: string[] = [];
   private staprun: StaprunThread | null = null;
-  private staprun_alive = false;
+  /** staprun exists from the run's start (its thread may still be booting) until it ends. */
+  private staprun_alive = true;
+  /** Mail for staprun that came before its thread was running; delivered once it is. */
+  private early_mail: StaprunMail[] = [];
   private staprun_killed = false;
   private pending_user = new Set<UserAction>();
 
@@ -152,9 +155,9 @@ export class Run {
     };
   }
 
-  /** Whether a module is loaded now. */
+  /** Whether a module is loaded now (inserted, and not yet removed). */
   module_loaded(): boolean {
-    return this.kernel.module !== null;
+    return this.kernel.module !== null && !this.kernel.module.loading;
   }
 
   /** Performs a person's action now (what `--at` does at its time). */
@@ -165,6 +168,7 @@ export class Run {
   /** Starts staprun; `started` runs once its start request is on its way (`--at` counts from there). */
   private async run_staprun(started: () => void): Promise<number> {
     const staprun = await this.machine.staprun_thread();
+    if (this.staprun_killed) return this.killed();
     this.staprun = staprun;
     const { port1, port2 } = new MessageChannel();
     const syscalls: KernelSyscallApi = {
@@ -187,19 +191,24 @@ export class Run {
       kernel_port: port2,
       out_path: this.opts.out_path,
     };
-    this.staprun_alive = true;
     try {
       const done = staprun.remote.call('start', Comlink.transfer(start, [port2]));
+      for (const m of this.early_mail.splice(0)) this.send_remote('staprun', m);
       started();
       return await done;
     } catch (e) {
       if (!this.staprun_killed) throw e;
-      this.rt.env('staprun').trace('staprun_exit', { code: KILLED_CODE, killed: true });
-      return KILLED_CODE;
+      return this.killed();
     } finally {
       this.staprun_alive = false;
       port1.close();
     }
+  }
+
+  /** staprun died without a word: the run notes its end on its behalf (TRACE.md rule 10). */
+  private killed(): number {
+    this.rt.env('staprun').trace('staprun_exit', { code: KILLED_CODE, killed: true });
+    return KILLED_CODE;
   }
 
   /** Waits until the module is removed; removes it by hand if nobody else will. */
@@ -260,7 +269,11 @@ export class Run {
   }
 
   private send_remote(to: Thread, mail: unknown): void {
-    if (to !== 'staprun' || !this.staprun_alive || !this.staprun) return;
+    if (to !== 'staprun' || !this.staprun_alive) return;
+    if (!this.staprun) {
+      this.early_mail.push(mail as StaprunMail);
+      return;
+    }
     this.staprun.remote.call('mail', mail as StaprunMail).catch(() => undefined);
   }
 

@@ -31,6 +31,8 @@ export function errno_name(rc: number): string {
 export interface SysResult {
   readonly rc: number;
   readonly error?: string;
+  /** A transient refusal: the same call may succeed if tried again a little later. */
+  readonly transient?: boolean;
 }
 
 export const OK: SysResult = { rc: 0 };

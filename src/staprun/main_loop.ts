@@ -3,7 +3,7 @@
 // probes, prints what the module sends, and shuts down by whichever of the three paths comes.
 // One actor, `staprun`, with helper tasks: a control-channel reader and a reader per relay buffer.
 import { strict as assert } from 'node:assert';
-import { ENOENT, errno_name, type SysResult } from '../shared/errors.ts';
+import { errno_name, type SysResult } from '../shared/errors.ts';
 import {
   STP_EXIT,
   STP_OOB_DATA,
@@ -95,9 +95,10 @@ function* write(s: Staprun, frame: Uint8Array, fields: Fields): Proc<SysResult> 
   s.env.trace('send', { type, to: 'kernel', ...fields });
   const r = yield* call<SysResult>('kernel', 'write_cmd', frame);
   if (r.rc < 0) {
-    // ENOENT: the module went away under us; its STP_EXIT(1), or the closed channel, follows.
+    // Refused: the module is going away under us (its STP_EXIT(1), or the closed channel,
+    // follows), or another writer got there first. Either way the main loop goes on.
     s.env.trace('write_failed', { type, errno: errno_name(r.rc) });
-    if (r.rc !== -ENOENT) s.host.err(`WARNING: ${type} refused by the module: ${r.error ?? ''}`);
+    s.env.log('info', `${type} refused by the module: ${r.error ?? ''}`);
   }
   return r;
 }

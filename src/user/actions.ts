@@ -3,10 +3,12 @@
 // the module loaded until someone removes it.
 import { UserError, type SysResult } from '../shared/errors.ts';
 import type { Env, Proc } from '../shared/seam.ts';
-import { call, step } from '../shared/seam.ts';
+import { call, sleep, step } from '../shared/seam.ts';
 import type { StaprunMail } from '../staprun/host.ts';
 
 export const USER_ACTIONS = ['sigint', 'sigterm', 'rmmod', 'kill-staprun'] as const;
+const RMMOD_TRIES = 100;
+const RMMOD_RETRY_MS = 10;
 export type UserAction = (typeof USER_ACTIONS)[number];
 
 export interface TimedAction {
@@ -46,7 +48,12 @@ export function* user_action(env: Env, action: UserAction, hooks: UserHooks): Pr
     }
     case 'rmmod': {
       env.trace('rmmod');
-      const r = yield* call<SysResult>('kernel', 'delete_module');
+      let r = yield* call<SysResult>('kernel', 'delete_module');
+      // A module still being inserted refuses removal (EBUSY); a person tries again.
+      for (let tries = 1; r.transient === true && tries < RMMOD_TRIES; tries++) {
+        yield* sleep(RMMOD_RETRY_MS, 'rmmod again');
+        r = yield* call<SysResult>('kernel', 'delete_module');
+      }
       if (r.rc < 0) env.trace('rmmod_failed', { rc: r.rc, error: r.error ?? '' });
       return;
     }
