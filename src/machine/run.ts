@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly transport: 'relay' | 'procfs';
   readonly cmd: string | null;
   readonly out_path: string | null;
+  /** Where staprun's stderr goes (warnings, errors); null for the process's stderr. */
+  readonly err_path?: string | null;
   /** `-b`, MB per CPU; 0 for the module's default. */
   readonly buf_size_mb: number;
   readonly timeout_s: number | null;
@@ -190,6 +192,7 @@ export class Run {
       t0_ms: this.t0_ms,
       kernel_port: port2,
       out_path: this.opts.out_path,
+      err_path: this.opts.err_path ?? null,
     };
     try {
       const done = staprun.remote.call('start', Comlink.transfer(start, [port2]));

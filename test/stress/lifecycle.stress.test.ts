@@ -88,6 +88,7 @@ describe('lifecycle stress on real threads', () => {
         transport: rand() < 0.5 ? 'relay' : 'procfs',
         cmd: null,
         out_path: '/dev/null',
+        err_path: '/dev/null',
         buf_size_mb: 0,
         timeout_s: null,
         at: [],

@@ -10,14 +10,17 @@ const HOLD = 'read -r _ <&3 || exit 0; exec 3<&-; exec /bin/sh -c "$1"';
 export class RealStaprunHost implements StaprunHost {
   readonly pid = process.pid;
   private readonly out_fd: number;
+  private readonly err_fd: number;
   private child: ChildProcess | null = null;
   private out_broken = false;
 
   constructor(
     out_path: string | null,
+    err_path: string | null,
     private readonly mail: (m: StaprunMail) => void,
   ) {
     this.out_fd = out_path === null ? 1 : openSync(out_path, 'w');
+    this.err_fd = err_path === null ? 2 : openSync(err_path, 'a');
   }
 
   fork_target(cmd: string): number {
@@ -55,7 +58,7 @@ export class RealStaprunHost implements StaprunHost {
 
   err(text: string): void {
     try {
-      writeSync(2, `${text}\n`);
+      writeSync(this.err_fd, `${text}\n`);
     } catch {
       // stderr is gone; nothing else can be told.
     }
@@ -63,6 +66,7 @@ export class RealStaprunHost implements StaprunHost {
 
   close(): void {
     if (this.out_fd !== 1) closeSync(this.out_fd);
+    if (this.err_fd !== 2) closeSync(this.err_fd);
     const hold = this.child?.stdio[3];
     if (hold && 'destroy' in hold) hold.destroy();
     this.child?.removeAllListeners('exit');

@@ -28,6 +28,7 @@ export interface StaprunStart {
   /** The kernel's syscall endpoint (transferred). */
   readonly kernel_port: MessagePort;
   readonly out_path: string | null;
+  readonly err_path: string | null;
 }
 
 /** What the kernel serves to staprun: every syscall by name. */
@@ -65,7 +66,7 @@ const api = {
       },
     });
     rt = runtime;
-    const host = new RealStaprunHost(cfg.out_path, (m) => runtime.deliver('staprun', m));
+    const host = new RealStaprunHost(cfg.out_path, cfg.err_path, (m) => runtime.deliver('staprun', m));
     try {
       const s = new Staprun(runtime.env('staprun'), host, cfg.opts, cfg.shared, cfg.cpus);
       return (await runtime.run('staprun', 'staprun', () => staprun_main(s))) as number;
