@@ -2,6 +2,7 @@
 // library. Tests build it with make_cli and parse without booting anything.
 import { Command } from 'commander';
 import { VERSION } from '../version.ts';
+import { explore_command, merge_results_command, replay_command } from './commands/explore.ts';
 import { demo_command, run_command } from './commands/run.ts';
 
 /** Builds the command tree; tests parse with it without running anything. */
@@ -12,5 +13,8 @@ export function make_cli(on_code: (code: number) => void): Command {
     .exitOverride();
   program.addCommand(run_command(on_code));
   program.addCommand(demo_command(on_code));
+  program.addCommand(explore_command(on_code));
+  program.addCommand(replay_command(on_code));
+  program.addCommand(merge_results_command(on_code));
   return program;
 }

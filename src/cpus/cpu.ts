@@ -209,10 +209,9 @@ export class Cpu implements ContextHost {
     this.print_buf.write(text);
   }
 
-  /** `_stp_exit()`: only sets the exit flag; the work queue does the rest (seed, path 2). */
+  /** A probe's exit() or error(). */
   stp_exit(): void {
-    this.env.trace('_stp_exit');
-    set_exit_flag(this.words, EXIT_BY_STP_EXIT_CALL);
+    _stp_exit(this.env, this.words);
   }
 
   /** A warning or error from probe context: queued without waiting, or dropped and counted. */
@@ -268,6 +267,15 @@ export class Cpu implements ContextHost {
     Atomics.add(this.words, TRANSPORT_FAILURES, 1);
     this.env.trace('drop', { bytes });
   }
+}
+
+/**
+ * `_stp_exit()`: only sets the exit flag; the work queue does the rest (seed, path 2). Safe in
+ * any context: a probe handler on a CPU, or kernel code that wants the module to exit.
+ */
+export function _stp_exit(env: Env, words: Int32Array): void {
+  env.trace('_stp_exit');
+  set_exit_flag(words, EXIT_BY_STP_EXIT_CALL);
 }
 
 /** A CPU died in the middle of a handler (the `cpu_crash` fault): its runtime ends the CPU. */

@@ -5,8 +5,13 @@ import { STP_PRINT_BUF_BYTES } from '../shared/limits.ts';
 
 const encoder = new TextEncoder();
 
+// One scratch area per OS thread serves every CPU on it: a handler runs to completion and its
+// buffer is flushed before any other handler on this thread can run, so they never overlap.
+// (On real threads each CPU is its own thread; the simulator runs all CPUs on one.)
+const scratch = new Uint8Array(STP_PRINT_BUF_BYTES);
+
 export class PrintBuffer {
-  private readonly buf = new Uint8Array(STP_PRINT_BUF_BYTES);
+  private readonly buf = scratch;
   private len = 0;
 
   /** @param flush_record receives each full record; the bytes are only valid during the call. */

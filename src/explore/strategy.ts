@@ -1,6 +1,6 @@
 // The contract between the simulator and a search strategy (after Shuttle's Scheduler and
 // Coyote's InterleavingStrategy): every choice the simulator makes goes through it, so a run is
-// determined by the strategy's seed and replays exactly.
+// determined by the strategy and its seed, and replays exactly.
 import type { FaultName } from '../shared/seam.ts';
 
 /** A runnable task as a strategy sees it. */
@@ -12,31 +12,41 @@ export interface Choice {
 }
 
 export interface Strategy {
+  /** Faults this strategy may inject; at other fault points nothing is decided. */
+  readonly faults: ReadonlySet<FaultName>;
+  /** Starts a new run (a schedule) with this seed. */
+  begin(seed: number): void;
   /**
-   * Picks the next task to step: an index into `ready`, or -1 to let virtual time advance to
-   * the next timer instead (only offered when `can_advance`). `ready` is never empty unless
-   * `can_advance`, and then -1 is the only answer.
+   * Picks the next task to step: an index into `ready`, or -1 to let virtual time advance to the
+   * next timer instead (only when `can_advance`). `current` is the index in `ready` of the task
+   * that stepped last, if it can go on (choosing another is a preemption), else -1.
    */
-  pick(ready: readonly Choice[], can_advance: boolean): number;
-  /** Whether the named fault happens at this point. */
+  pick(ready: readonly Choice[], current: number, can_advance: boolean): number;
+  /** Whether an enabled fault happens at this point. */
   fault(name: FaultName, where: string): boolean;
-  /** A value in [0, n) for a data choice (a delay, a run length). */
+  /** A value in [0, n) for a data choice (a delay, which trigger fires). */
   choose(n: number, what: string): number;
 }
 
+/** The choice that preempts nobody: the task that ran last goes on, else the oldest ready. */
+export function default_pick(ready_len: number, current: number): number {
+  return current >= 0 ? current : ready_len > 0 ? 0 : -1;
+}
+
 /**
- * Runs each task until it blocks and advances time only when nothing can run: the schedule a
- * machine with infinitely fast CPUs would take. Faults come from a fixed set.
+ * Runs each task until it blocks, the oldest ready task next, and advances time only when
+ * nothing can run: the schedule of a machine with infinitely fast CPUs. No fault happens.
  */
 export class RunToBlockStrategy implements Strategy {
-  constructor(private readonly faults: ReadonlySet<FaultName> = new Set()) {}
+  constructor(readonly faults: ReadonlySet<FaultName> = new Set()) {}
 
-  pick(ready: readonly Choice[]): number {
-    return ready.length > 0 ? 0 : -1;
+  begin(): void {}
+
+  pick(ready: readonly Choice[], current: number): number {
+    return default_pick(ready.length, current);
   }
 
   fault(name: FaultName, where: string): boolean {
-    if (!this.faults.has(name)) return false;
     // A failing registration fails at the first CPU, as with the CLI's --fault probe_start.
     return name !== 'probe_start' || where === 'cpu0';
   }

@@ -1,7 +1,6 @@
 // The control channel, module side: `_stp_proc_write_cmd`, the `.cmd` write handler (one switch
 // on the type word, whose default rejects the frame and keeps running), and `_stp_ctl_send`,
 // which queues a module-to-staprun message from the pool (PROTOCOL.md, "Control channel").
-import { CtlQueue } from '../shared/ctl_queue.ts';
 import { EINVAL, ENOENT, OK, fail, type SysResult } from '../shared/errors.ts';
 import { STP_CTL_SEND_RETRIES, STP_CTL_SEND_RETRY_MS } from '../shared/limits.ts';
 import {
@@ -16,7 +15,7 @@ import {
   stp_type_name,
 } from '../shared/messages.ts';
 import type { Env, Fields, Proc } from '../shared/seam.ts';
-import { sleep, step } from '../shared/seam.ts';
+import { sleep, STEP } from '../shared/seam.ts';
 import { EXIT_BY_STP_EXIT, TRANSPORT_FAILURES, set_exit_flag } from '../shared/session_shared.ts';
 import type { Kernel } from './module.ts';
 import { _stp_handle_start, _stp_transport_open } from './transport.ts';
@@ -52,7 +51,7 @@ export function* _stp_proc_write_cmd(k: Kernel, bytes: Uint8Array): Proc<SysResu
       env.trace('recv', { type });
       // Path 1 of the seed: only the flag; the work queue does the rest.
       if (set_exit_flag(m.words, EXIT_BY_STP_EXIT)) env.trace('exit_flag', { by: 'STP_EXIT' });
-      yield* step('exit_flag');
+      yield STEP;
       return OK;
     }
     default:
@@ -83,7 +82,7 @@ export function* _stp_ctl_send(
   frame: Uint8Array,
   fields: Fields = {},
 ): Proc<boolean> {
-  const q = new CtlQueue(k.shared.ctl, env);
+  const q = k.ctl;
   const gives_up = env.fault('ctl_send_gives_up', stp_type_name(type));
   for (let attempt = 0; ; attempt++) {
     const exhausted = gives_up || env.fault('ctl_pool_exhausted', stp_type_name(type));
@@ -91,7 +90,7 @@ export function* _stp_ctl_send(
     if (r !== null) {
       env.trace('send', { type: stp_type_name(type), to: 'staprun', ...fields });
       q.publish(r, type, [frame.subarray(4)]);
-      yield* step('send');
+      yield STEP;
       return true;
     }
     if (attempt === STP_CTL_SEND_RETRIES) {

@@ -3,7 +3,7 @@
 // through the seam, so virtual time can fire it early, late or not at all.
 import { STP_WORK_TIMER_MS } from '../shared/limits.ts';
 import type { Env, Proc } from '../shared/seam.ts';
-import { step, wait } from '../shared/seam.ts';
+import { STEP, wait } from '../shared/seam.ts';
 import { EXIT_FLAG, START_FINISHED } from '../shared/session_shared.ts';
 import { WORK_RUNNING, type Kernel, type StpModule } from './module.ts';
 import { _stp_cleanup_and_exit } from './transport.ts';
@@ -12,7 +12,7 @@ import { _stp_cleanup_and_exit } from './transport.ts';
 export function* schedule_delayed_work(k: Kernel, env: Env, m: StpModule, delay_ms: number): Proc<void> {
   if (env.th === 'kernel') env.trace('schedule_delayed_work', { delay_ms });
   m.work = env.after(delay_ms, 'kworker', '_stp_work_queue', () => _stp_work_queue(k, m));
-  yield* step('schedule_delayed_work');
+  yield STEP;
 }
 
 /**
@@ -22,12 +22,14 @@ export function* schedule_delayed_work(k: Kernel, env: Env, m: StpModule, delay_
 export function* _stp_work_queue(k: Kernel, m: StpModule): Proc<void> {
   const env = k.kworker;
   m.work = null;
-  Atomics.store(m.work_words, WORK_RUNNING, 1);
+  // A count, not a flag: a run that re-armed the work may still be finishing its last step when
+  // the next one starts.
+  Atomics.add(m.work_words, WORK_RUNNING, 1);
   try {
     const exit_flag = Atomics.load(m.words, EXIT_FLAG) !== 0;
     const start_finished = Atomics.load(m.words, START_FINISHED) !== 0;
     env.trace('_stp_work_queue', { exit_flag, start_finished });
-    yield* step('_stp_work_queue');
+    yield STEP;
     if (exit_flag && (start_finished || k.mutant('no-start-wait'))) {
       env.trace('cancel_delayed_work');
       m.work_cancelled = true;
@@ -36,7 +38,7 @@ export function* _stp_work_queue(k: Kernel, m: StpModule): Proc<void> {
       yield* schedule_delayed_work(k, env, m, STP_WORK_TIMER_MS);
     }
   } finally {
-    Atomics.store(m.work_words, WORK_RUNNING, 0);
+    Atomics.sub(m.work_words, WORK_RUNNING, 1);
     env.notify(m.work_words, WORK_RUNNING);
   }
 }
@@ -50,7 +52,8 @@ export function* cancel_delayed_work_sync(k: Kernel, env: Env, m: StpModule): Pr
   if (m.work) env.cancel(m.work);
   m.work = null;
   env.trace('cancel_delayed_work');
-  while (Atomics.load(m.work_words, WORK_RUNNING) !== 0) {
-    yield* wait(m.work_words, WORK_RUNNING, 1, Infinity, 'the running work item');
+  for (let running = Atomics.load(m.work_words, WORK_RUNNING); running !== 0; ) {
+    yield* wait(m.work_words, WORK_RUNNING, running, Infinity, 'the running work item');
+    running = Atomics.load(m.work_words, WORK_RUNNING);
   }
 }

@@ -2,11 +2,11 @@
 // state value moves through named states by one transition function (STYLE.md, after SystemTap's
 // `_stp_transport_state`), and every protocol function opens by checking the state it expects.
 import { strict as assert } from 'node:assert';
-import type { CtlQueueBuffers } from '../shared/ctl_queue.ts';
+import { CtlQueue, type CtlQueueBuffers } from '../shared/ctl_queue.ts';
 import type { TransportMode } from '../shared/messages.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
-import type { RelayBuffers } from '../shared/relay_ring.ts';
+import type { RelayBuffers, RelayGeometry } from '../shared/relay_ring.ts';
 import type { Env, Lock, Timer } from '../shared/seam.ts';
 
 /**
@@ -33,9 +33,11 @@ export interface KernelConfig {
   readonly mutant: Mutant | null;
   /** Largest total relay allocation the machine grants, bytes (all CPUs together). */
   readonly relay_mem_limit: number;
+  /** Where relay buffers come from (the simulator reuses them across schedules). */
+  readonly alloc_relay?: (cpu: number, g: RelayGeometry) => RelayBuffers;
 }
 
-/** Words of the delayed work item, so removal can wait for a running instance. */
+/** Words of the delayed work item: how many runs are under way, so removal can wait for them. */
 export const WORK_RUNNING = 0;
 
 export class StpModule {
@@ -73,6 +75,10 @@ export class StpModule {
 /** The kernel of one run: the module slot and the actors that run module code. */
 export class Kernel {
   module: StpModule | null = null;
+  /** CPUs that died (their calls fail); the kernel goes on without them. */
+  readonly offline = new Set<number>();
+  /** The module-to-staprun side of the control channel. */
+  readonly ctl: CtlQueue;
 
   /**
    * @param env the `kernel` actor: init, the `.cmd` handler, removal
@@ -85,13 +91,18 @@ export class Kernel {
     readonly shared: RunShared,
   ) {
     assert(env.th === 'kernel' && kworker.th === 'kworker');
+    this.ctl = new CtlQueue(shared.ctl, env);
+    this.cpu_list = Array.from({ length: config.cpus }, (_, i) => i);
   }
 
   mutant(name: Mutant): boolean {
     return this.config.mutant === name;
   }
 
-  cpus(): number[] {
-    return Array.from({ length: this.config.cpus }, (_, i) => i);
+  private readonly cpu_list: readonly number[] = [];
+
+  /** The CPU numbers, 0..cpus-1. */
+  cpus(): readonly number[] {
+    return this.cpu_list;
   }
 }

@@ -4,7 +4,8 @@
 // timer probes (a kernel timer fires on the CPU that armed it) and runs begin and end probes;
 // timer.profile is registered on every CPU.
 import type { Env, Proc } from '../shared/seam.ts';
-import { call, step } from '../shared/seam.ts';
+import { STEP } from '../shared/seam.ts';
+import { all_cpus, cpu_call } from './cpu_calls.ts';
 import type { Kernel, StpModule } from './module.ts';
 
 /** Kernel thread, inside `_stp_handle_start` under the transport mutex. Returns 0 or -1. */
@@ -12,24 +13,24 @@ export function* probe_start(k: Kernel, m: StpModule): Proc<number> {
   const registered: number[] = [];
   for (const cpu of k.cpus()) {
     if (k.env.fault('probe_start', `cpu${cpu}`)) {
-      for (const done of registered) yield* call(`cpu${done}`, 'unregister_probes');
+      for (const done of registered) yield* cpu_call(k, done, 'unregister_probes');
       m.probes_registered = false;
       return -1;
     }
-    yield* call(`cpu${cpu}`, 'register_probes', { begin_end_timers: cpu === 0 });
+    yield* cpu_call(k, cpu, 'register_probes', { begin_end_timers: cpu === 0 });
     registered.push(cpu);
     m.probes_registered = true;
   }
-  yield* call('cpu0', 'run_probes', 'begin');
+  yield* cpu_call(k, 0, 'run_probes', 'begin');
   return 0;
 }
 
 /** Kernel or kworker thread, inside `_stp_cleanup_and_exit`: unregisters, then end probes. */
 export function* probe_exit(k: Kernel, env: Env, m: StpModule): Proc<void> {
   env.trace('probe_exit');
-  yield* step('probe_exit');
-  for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'unregister_probes');
+  yield STEP;
+  yield* all_cpus(k, 'unregister_probes');
   m.probes_registered = false;
-  yield* call('cpu0', 'run_probes', 'end');
+  yield* cpu_call(k, 0, 'run_probes', 'end');
   env.trace('probe_exit:done');
 }

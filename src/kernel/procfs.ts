@@ -2,7 +2,7 @@
 // per-CPU data files. Registering them is the one step of `_stp_transport_init` that can fail.
 import { CTL_CLOSED } from '../shared/session_shared.ts';
 import type { Env, Proc } from '../shared/seam.ts';
-import { step } from '../shared/seam.ts';
+import { STEP } from '../shared/seam.ts';
 import type { StpModule } from './module.ts';
 
 /** Kernel thread, inside `_stp_transport_init`. Returns 0, or -1 when the files cannot be made. */
@@ -10,7 +10,7 @@ export function* _stp_register_procfs(env: Env, m: StpModule): Proc<number> {
   const rc = env.fault('register_procfs') ? -1 : 0;
   env.trace('_stp_register_procfs', { rc });
   m.procfs_registered = rc === 0;
-  yield* step('_stp_register_procfs');
+  yield STEP;
   return rc;
 }
 
@@ -23,5 +23,5 @@ export function* _stp_unregister_procfs(env: Env, m: StpModule): Proc<void> {
   m.procfs_registered = false;
   Atomics.store(m.words, CTL_CLOSED, 1);
   env.notify(m.words, CTL_CLOSED);
-  yield* step('_stp_unregister_procfs');
+  yield STEP;
 }

@@ -3,9 +3,11 @@
 // a task of the kernel actor, in the caller's syscall.
 import { EBUSY, EEXIST, ENOENT, OK, fail, type SysResult } from '../shared/errors.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
+import { MODULE_GONE, MODULE_LOADED, MODULE_STATE } from '../shared/session_shared.ts';
 import type { RelayBuffers } from '../shared/relay_ring.ts';
 import type { Proc } from '../shared/seam.ts';
-import { call, lock, step } from '../shared/seam.ts';
+import { lock } from '../shared/seam.ts';
+import { all_cpus } from './cpu_calls.ts';
 import type { CpuLoadArgs } from '../cpus/cpu.ts';
 import { _stp_proc_write_cmd } from './control.ts';
 import { StpModule, type Kernel, type ModuleParams } from './module.ts';
@@ -29,15 +31,17 @@ export function* init_module(k: Kernel, spec: ModuleSpec, params: ModuleParams):
     ctl: k.shared.ctl,
     trace_handlers: k.shared.trace_handlers,
   };
-  for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'load', req);
+  yield* all_cpus(k, 'load', req);
   k.env.trace('init_module', { module: spec.name });
   const rc = yield* _stp_transport_init(k, m);
   m.loading = false;
   if (rc < 0) {
-    for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'unload');
+    yield* all_cpus(k, 'unload');
     k.module = null;
     return fail(-rc, 'init_module failed: _stp_register_procfs could not create the control file');
   }
+  Atomics.store(k.shared.words, MODULE_STATE, MODULE_LOADED);
+  k.env.notify(k.shared.words, MODULE_STATE);
   return OK;
 }
 
@@ -61,10 +65,12 @@ export function* cleanup_module(k: Kernel, m: StpModule): Proc<void> {
   yield* lock(m.lock);
   try {
     yield* _stp_transport_close(k, m);
-    for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'unload');
+    yield* all_cpus(k, 'unload');
     yield* _stp_unregister_procfs(k.env, m);
     k.module = null;
     k.env.trace('module_unloaded', { module: m.spec.name });
+    Atomics.store(k.shared.words, MODULE_STATE, MODULE_GONE);
+    k.env.notify(k.shared.words, MODULE_STATE);
   } finally {
     k.env.unlock(m.lock);
   }
@@ -75,13 +81,12 @@ export function* write_cmd(k: Kernel, bytes: Uint8Array): Proc<SysResult> {
   return yield* _stp_proc_write_cmd(k, bytes);
 }
 
-/** open(2) of a CPU's relay file: the buffer itself, shared with the reader. */
-export function* open_relay_file(k: Kernel, cpu: number): Proc<RelayBuffers | null> {
-  yield* step('open relay file');
+/** open(2) of a CPU's relay file: the buffer itself, shared with the reader. Never waits. */
+export function open_relay_file(k: Kernel, cpu: number): RelayBuffers | null {
   return k.module?.relays[cpu] ?? null;
 }
 
-/** The operations a `call('kernel', op, ...)` may name. */
+/** The operations a `call('kernel', op, ...)` may name: protocol steps, or plain functions. */
 export const KERNEL_OPS = {
   init_module,
   delete_module,

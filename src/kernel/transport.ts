@@ -23,7 +23,8 @@ import {
 } from '../shared/messages.ts';
 import { relay_buffers, type RelayGeometry } from '../shared/relay_ring.ts';
 import type { Env, Proc } from '../shared/seam.ts';
-import { call, lock, step } from '../shared/seam.ts';
+import { lock, STEP } from '../shared/seam.ts';
+import { all_cpus, cpu_call } from './cpu_calls.ts';
 import {
   EXIT_BY_CLEANUP,
   START_FINISHED,
@@ -77,9 +78,10 @@ export function* _stp_transport_open(k: Kernel, m: StpModule, info: TransportInf
     m.mode = mode;
     m.target = info.target;
     m.buf_size_mb = (g.n_subbufs * g.subbuf_size) / MiB;
-    m.relays = relay ? k.cpus().map(() => relay_buffers(g)) : [];
+    const alloc = k.config.alloc_relay ?? ((_cpu: number, geometry: RelayGeometry) => relay_buffers(geometry));
+    m.relays = relay ? k.cpus().map((cpu) => alloc(cpu, g)) : [];
     for (const cpu of k.cpus()) {
-      yield* call(`cpu${cpu}`, 'transport_open', { mode, relay: m.relays[cpu] ?? null, target: m.target });
+      yield* cpu_call(k, cpu, 'transport_open', { mode, relay: m.relays[cpu] ?? null, target: m.target });
     }
     m.state = 'open';
     if (relay && info.buf_size > 0 && m.buf_size_mb < info.buf_size) {
@@ -134,7 +136,7 @@ export function* _stp_handle_start(k: Kernel, m: StpModule): Proc<SysResult> {
 function* set_start_finished(env: Env, m: StpModule): Proc<void> {
   Atomics.store(m.words, START_FINISHED, 1);
   env.trace('start_finished');
-  yield* step('start_finished');
+  yield STEP;
 }
 
 /**
@@ -142,15 +144,8 @@ function* set_start_finished(env: Env, m: StpModule): Proc<void> {
  * loaded module. End probes, the transport-failure warning, the final flush, then STP_EXIT(arg).
  */
 export function* _stp_cleanup_and_exit(k: Kernel, env: Env, m: StpModule, arg: 0 | 1): Proc<void> {
-  if (k.mutant('double-cleanup')) {
-    // The historical non-atomic flag: two paths can both pass the check before either sets it.
-    if (m.exit_called) return;
-    yield* step('_stp_exit_called check');
-    m.exit_called = true;
-  } else {
-    if (m.exit_called) return;
-    m.exit_called = true;
-  }
+  if (m.exit_called && !k.mutant('double-cleanup')) return;
+  m.exit_called = true;
   env.trace('_stp_cleanup_and_exit', { arg });
   if (set_exit_flag(m.words, EXIT_BY_CLEANUP)) env.trace('exit_flag', { by: 'cleanup' });
   if (m.probes_registered) yield* probe_exit(k, env, m);
@@ -170,7 +165,7 @@ export function* _stp_cleanup_and_exit(k: Kernel, env: Env, m: StpModule, arg: 0
 
 function* relay_flush_all(k: Kernel, m: StpModule): Proc<void> {
   if (m.relays.length === 0) return;
-  for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'relay_flush');
+  yield* all_cpus(k, 'relay_flush');
 }
 
 /** Kernel thread, `cleanup_module()`: stops the work queue, then cleans up with arg 1. */
@@ -179,5 +174,5 @@ export function* _stp_transport_close(k: Kernel, m: StpModule): Proc<void> {
   k.env.trace('_stp_transport_close');
   if (!k.mutant('no-cancel-on-rmmod')) yield* cancel_delayed_work_sync(k, k.env, m);
   yield* _stp_cleanup_and_exit(k, k.env, m, 1);
-  for (const cpu of k.cpus()) yield* call(`cpu${cpu}`, 'relay_close');
+  yield* all_cpus(k, 'relay_close');
 }

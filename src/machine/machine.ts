@@ -51,7 +51,7 @@ export class Machine {
     assert(Number.isInteger(n) && n >= 1, 'cpus');
     const cpus = Array.from({ length: n }, (_, cpu) => {
       const data: CpuWorkerData = { cpu, log_level: options.log_level };
-      const worker = new Worker(worker_url('cpu_worker'), { workerData: data, name: `cpu${cpu}` });
+      const worker = new Worker(worker_url('shared/real/cpu_worker'), { workerData: data, name: `cpu${cpu}` });
       return { worker, remote: new RemoteEnd<CpuWorkerApi>(`cpu${cpu}`, worker, worker) };
     });
     const m = new Machine(cpus, options);
@@ -88,7 +88,7 @@ export class Machine {
   async staprun_thread(): Promise<StaprunThread> {
     if (this.staprun && !this.staprun.remote.dead()) return this.staprun;
     const data: StaprunWorkerData = { log_level: this.options.log_level };
-    const worker = new Worker(worker_url('staprun_worker'), { workerData: data, name: 'staprun' });
+    const worker = new Worker(worker_url('shared/real/staprun_worker'), { workerData: data, name: 'staprun' });
     const t = { worker, remote: new RemoteEnd<StaprunWorkerApi>('staprun', worker, worker) };
     this.staprun = t;
     this.staprun_started++;

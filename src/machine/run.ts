@@ -250,8 +250,8 @@ export class Run {
     });
   }
 
-  private kernel_op(op: string, args: readonly unknown[]): Proc<unknown> {
-    const fn = KERNEL_OPS[op as KernelOp] as (k: Kernel, ...a: unknown[]) => Proc<unknown>;
+  private kernel_op(op: string, args: readonly unknown[]): unknown {
+    const fn = KERNEL_OPS[op as KernelOp] as (k: Kernel, ...a: unknown[]) => unknown;
     if (fn === undefined) throw new Error(`no syscall ${op}`);
     return fn(this.kernel, ...args);
   }

@@ -35,8 +35,16 @@ export function ctl_queue_buffers(
   msg_max = STP_CTL_SLOT_BYTES,
 ): CtlQueueBuffers {
   const words = new Int32Array(new SharedArrayBuffer((HDR_WORDS + SLOT_WORDS * cap) * 4));
-  for (let i = 0; i < cap; i++) words[HDR_WORDS + SLOT_WORDS * i + SEQ] = i;
-  return { words, bytes: new Uint8Array(new SharedArrayBuffer(cap * msg_max)) };
+  const buf = { words, bytes: new Uint8Array(new SharedArrayBuffer(cap * msg_max)) };
+  ctl_queue_reset(buf);
+  return buf;
+}
+
+/** Empties the queue: every buffer back in the pool (only for buffers no thread is using). */
+export function ctl_queue_reset(buf: CtlQueueBuffers): void {
+  buf.words.fill(0);
+  const cap = (buf.words.length - HDR_WORDS) / SLOT_WORDS;
+  for (let i = 0; i < cap; i++) buf.words[HDR_WORDS + SLOT_WORDS * i + SEQ] = i;
 }
 
 /** A reserved slot: the producer fills it, then publishes it. */

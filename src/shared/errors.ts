@@ -8,6 +8,14 @@ export class UserError extends Error {
   }
 }
 
+/** A call into an actor whose thread is gone (a crashed CPU, a killed staprun). */
+export class ActorDead extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActorDead';
+  }
+}
+
 /** errno values the model's syscalls return, negated, as the kernel does. */
 export const ENOENT = 2;
 export const ENOMEM = 12;

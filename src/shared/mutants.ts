@@ -5,8 +5,7 @@
 export const MUTANTS = {
   'no-start-wait':
     'the work queue exits without waiting for probe_start to finish (PR5963, 2008)',
-  'double-cleanup':
-    '_stp_cleanup_and_exit guards with a plain check-then-set instead of an atomic transition',
+  'double-cleanup': '_stp_cleanup_and_exit has no at-most-once guard: every path runs it again',
   'exit-before-flush': 'STP_EXIT is sent before the final relay flush, losing end-probe output',
   'no-cancel-on-rmmod': 'the rmmod path does not cancel the delayed work item (PR2391, 2006)',
   'rmmod-on-exit1': 'staprun removes a module that is already being removed (after STP_EXIT 1)',

@@ -42,7 +42,7 @@ export interface Timer {
 
 export type Effect =
   /** A visible action just happened: another actor may run before this one goes on. */
-  | { readonly k: 'step'; readonly what: string }
+  | { readonly k: 'step' }
   | { readonly k: 'sleep'; readonly ms: number; readonly what: string }
   /** Waits while arr[index] === value, like Atomics.wait; ms = Infinity waits for ever. */
   | {
@@ -116,11 +116,11 @@ export const FAULT_NAMES: readonly FaultName[] = [
   'staprun_killed',
 ];
 
-// Effect constructors. Actors write `yield* sleep(10, 'retry')`, `const m = yield* recv()`.
+// Effects. Actors write `yield STEP` after a visible action (a preemption point), and use the
+// constructors below for the rest: `yield* sleep(10, 'retry')`, `const m = yield* recv(...)`.
 
-export function* step(what: string): Proc<void> {
-  yield { k: 'step', what };
-}
+/** A preemption point: one shared object, as it carries nothing (it is yielded at every step). */
+export const STEP: Effect = { k: 'step' };
 
 export function* sleep(ms: number, what: string): Proc<void> {
   yield { k: 'sleep', ms, what };

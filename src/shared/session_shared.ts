@@ -11,6 +11,7 @@
 //   4     TRANSPORT_FAILURES    CPUs, kernel (add)      kernel at cleanup
 //   5     CTL_CLOSED            kernel (procfs gone)    staprun's control reader
 //   6     DATA_CLOSED           kernel (relay closed)   -
+//   7     MODULE_STATE          kernel (insmod, rmmod)  people (lsmod), tests
 //   8 + 4*cpu + CPU_*           per-CPU record accounting (PROTOCOL.md, "Data")
 
 export const TRACE_SEQ = 0;
@@ -20,6 +21,11 @@ export const START_FINISHED = 3;
 export const TRANSPORT_FAILURES = 4;
 export const CTL_CLOSED = 5;
 export const DATA_CLOSED = 6;
+export const MODULE_STATE = 7;
+/** MODULE_STATE: not loaded yet, loaded (init_module returned 0), removed. */
+export const MODULE_NONE = 0;
+export const MODULE_LOADED = 1;
+export const MODULE_GONE = 2;
 const CPU_BASE = 8;
 const CPU_WORDS = 4;
 
@@ -49,7 +55,11 @@ export function exit_by_name(by: number): string {
 }
 
 export function session_words(cpus: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer((CPU_BASE + CPU_WORDS * cpus) * 4));
+  return new Int32Array(new SharedArrayBuffer(session_words_length(cpus) * 4));
+}
+
+export function session_words_length(cpus: number): number {
+  return CPU_BASE + CPU_WORDS * cpus;
 }
 
 export function cpu_word(cpu: number, field: number): number {

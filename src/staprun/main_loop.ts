@@ -20,7 +20,7 @@ import {
 } from '../shared/messages.ts';
 import type { RelayReader } from '../shared/relay_ring.ts';
 import type { Env, Fields, Proc, Timer } from '../shared/seam.ts';
-import { call, recv, step } from '../shared/seam.ts';
+import { call, recv, STEP } from '../shared/seam.ts';
 import { cpu_counts } from '../shared/session_shared.ts';
 import type { RunShared } from '../kernel/module.ts';
 import type { StaprunHost, StaprunMail } from './host.ts';
@@ -223,7 +223,7 @@ export function* cleanup_and_exit(s: Staprun, arg: 0 | 1): Proc<void> {
       rmmod_failed = true;
     }
   }
-  yield* step('cleanup_and_exit');
+  yield STEP;
   finish(s, s.error_seen || s.target.failed || rmmod_failed ? 1 : 0);
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../shared/messages.ts';
 import { RELAY_WAKE, RelayReader, type RelayBuffers } from '../shared/relay_ring.ts';
 import type { Proc } from '../shared/seam.ts';
-import { call, step, wait } from '../shared/seam.ts';
+import { call, STEP, wait } from '../shared/seam.ts';
 import { CPU_DELIVERED, CTL_CLOSED, cpu_word } from '../shared/session_shared.ts';
 import type { StaprunMail } from './host.ts';
 import type { Staprun } from './main_loop.ts';
@@ -29,7 +29,7 @@ export function* ctl_reader(s: Staprun): Proc<void> {
     if (msg !== null) {
       if (msg.type === STP_REALTIME_DATA) on_realtime_data(s, msg.payload);
       else s.env.send('staprun', { kind: 'ctl', type: msg.type, payload: msg.payload } satisfies StaprunMail);
-      yield* step('control read');
+      yield STEP;
       continue;
     }
     if (Atomics.load(s.shared.words, CTL_CLOSED) !== 0) {
@@ -75,7 +75,7 @@ function* relay_reader(s: Staprun, cpu: number, r: RelayReader): Proc<void> {
   while (!s.stopping) {
     const wake = r.wake_value();
     if (drain_one(s, cpu, r) > 0) {
-      yield* step('relay read');
+      yield STEP;
       continue;
     }
     yield* wait(r.buf.words, RELAY_WAKE, wake, STAPRUN_READER_TIMEOUT_MS, `cpu${cpu} relay buffer`);
@@ -89,5 +89,5 @@ export function* drain_relays(s: Staprun): Proc<void> {
     // Wake the reader task so it sees `stopping` now instead of at its timeout.
     s.env.notify(r.buf.words, RELAY_WAKE);
   });
-  yield* step('drain relays');
+  yield STEP;
 }

@@ -3,7 +3,7 @@
 // the module loaded until someone removes it.
 import { UserError, type SysResult } from '../shared/errors.ts';
 import type { Env, Proc } from '../shared/seam.ts';
-import { call, sleep, step } from '../shared/seam.ts';
+import { call, sleep, STEP } from '../shared/seam.ts';
 import type { StaprunMail } from '../staprun/host.ts';
 
 export const USER_ACTIONS = ['sigint', 'sigterm', 'rmmod', 'kill-staprun'] as const;
@@ -43,7 +43,7 @@ export function* user_action(env: Env, action: UserAction, hooks: UserHooks): Pr
       const name = action === 'sigint' ? 'SIGINT' : 'SIGTERM';
       env.trace('signal', { name });
       if (hooks.staprun_alive()) env.send('staprun', { kind: 'signal', name } satisfies StaprunMail);
-      yield* step('signal');
+      yield STEP;
       return;
     }
     case 'rmmod': {
@@ -60,7 +60,7 @@ export function* user_action(env: Env, action: UserAction, hooks: UserHooks): Pr
     case 'kill-staprun':
       env.trace('kill_staprun');
       if (hooks.staprun_alive()) hooks.kill_staprun();
-      yield* step('kill_staprun');
+      yield STEP;
       return;
   }
 }

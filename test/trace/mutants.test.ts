@@ -1,6 +1,6 @@
 // The historical bugs of src/shared/mutants.ts, run under RunToBlockStrategy: the ones this
 // schedule always exposes must be caught, by the rule that names them. Two need an interleaving
-// this schedule never takes (a racing work queue); the explorer's strategies find those.
+// this schedule never takes; the explorer's strategies find those.
 import { describe, expect, it } from 'vitest';
 import { MUTANTS, type Mutant } from '../../src/shared/mutants.ts';
 import { check_trace, format_violation } from '../../src/trace/check.ts';
@@ -17,7 +17,7 @@ interface MutantCase {
 }
 
 const BOTH = ['relay', 'procfs'] as const;
-const NEED_INTERLEAVING = ['no-start-wait', 'double-cleanup'] as const satisfies Mutant[];
+const NEED_INTERLEAVING = ['no-start-wait', 'exit-before-flush'] as const satisfies Mutant[];
 
 const CAUGHT: readonly MutantCase[] = [
   {
@@ -44,20 +44,20 @@ const CAUGHT: readonly MutantCase[] = [
     says: /^kworker _stp_work_queue #\d+ after module_unloaded #\d+/,
   },
   {
+    // No guard at all: the work queue's cleanup(0), then the removal's cleanup(1) runs again and
+    // sends a second STP_EXIT (probe_exit does not repeat: the probes are already unregistered).
+    mutant: 'double-cleanup',
+    scenario: { module: 'exit_in_begin' },
+    transports: BOTH,
+    rules: [4, 5],
+    says: /^second kernel _stp_cleanup_and_exit\(1\) #\d+ \(first kworker _stp_cleanup_and_exit\(0\) #\d+\)$/,
+  },
+  {
     mutant: 'release-before-start',
     scenario: { module: 'forever', cmd: 'x', target_run_ms: sim_ms(20) },
     transports: BOTH,
     rules: [2],
     says: /^release_target #\d+ before any STP_START reply$/,
-  },
-  {
-    // relay mode only: staprun drains the buffers on STP_EXIT, before the late flush publishes
-    // the end probe's record, so it is neither delivered nor counted as dropped.
-    mutant: 'exit-before-flush',
-    scenario: { module: 'exit_in_begin' },
-    transports: ['relay'],
-    rules: [9],
-    says: /^relay_stats #\d+: cpu 0 written 2 != delivered 0 \+ dropped 0$/,
   },
 ];
 
@@ -83,11 +83,10 @@ describe('mutants this schedule cannot show', () => {
     expect(check_trace(r.trace, { cpus: 2 }).map(format_violation)).toEqual([]);
   });
 
-  // no-start-wait needs the work item to run while probe_start is still running, and
-  // double-cleanup needs the work item and rmmod inside _stp_cleanup_and_exit together. Under
-  // RunToBlockStrategy time only moves when every task is blocked, and neither probe_start nor
-  // the cleanup's check-then-set ever blocks, so neither race happens. If this starts failing,
-  // the schedule now exposes the mutant: move it to CAUGHT.
+  // no-start-wait needs the work item to run while probe_start is still running; exit-before-flush
+  // needs staprun to drain between the early STP_EXIT and the late flush. Under RunToBlockStrategy
+  // time only moves when every task is blocked and the task that ran last goes on, so neither
+  // race happens. If this starts failing, the schedule now exposes the mutant: move it to CAUGHT.
   for (const mutant of NEED_INTERLEAVING) {
     it(`${mutant}: no violation (needs an interleaving strategy)`, () => {
       for (const scenario of [

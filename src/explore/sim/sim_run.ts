@@ -2,7 +2,6 @@
 // the target and the user, all as tasks of one World. The same protocol code as on real threads;
 // only the hosts differ: the target is played by a timer, output is kept in memory.
 import { CpuHost } from '../../cpus/cpu_host.ts';
-import { ctl_queue_buffers } from '../../shared/ctl_queue.ts';
 import { Kernel, type KernelConfig, type ModuleParams, type RunShared } from '../../kernel/module.ts';
 import { KERNEL_OPS, type CpuLoadRequest, type KernelOp } from '../../kernel/syscalls.ts';
 import type { Mutant } from '../../shared/mutants.ts';
@@ -12,11 +11,16 @@ import {
   type ModuleSpec,
   type ProbeModuleExport,
 } from '../../shared/probe_module.ts';
-import type { Proc, Thread } from '../../shared/seam.ts';
-import { session_words } from '../../shared/session_shared.ts';
+import type { Thread } from '../../shared/seam.ts';
+import { sleep, STEP, wait } from '../../shared/seam.ts';
+import { MODULE_LOADED, MODULE_NONE, MODULE_STATE } from '../../shared/session_shared.ts';
+import { CpuCrash, _stp_exit } from '../../cpus/cpu.ts';
 import type { StaprunHost, StaprunMail } from '../../staprun/host.ts';
 import { Staprun, staprun_main } from '../../staprun/main_loop.ts';
-import { user_action, type TimedAction } from '../../user/actions.ts';
+import { user_action, type TimedAction, type UserHooks } from '../../user/actions.ts';
+import type { Script } from '../decisions.ts';
+import type { ScenarioContext } from '../scenario.ts';
+import { SimPool } from './pool.ts';
 import type { Strategy } from '../strategy.ts';
 import { World, type RunEnd, type RunLimits, type TraceEvent } from './world.ts';
 
@@ -38,6 +42,14 @@ export interface SimRunOptions {
   readonly mutant: Mutant | null;
   readonly trace_handlers: boolean;
   readonly limits?: Partial<RunLimits>;
+  /** The outside world of a scenario, started at time 0. */
+  readonly actors?: (ctx: ScenarioContext) => void;
+  /** Total relay memory the machine grants, bytes (default 1 GiB). */
+  readonly relay_mem_limit?: number;
+  /** Decisions to force (a replay, a shrink attempt); the strategy makes the rest. */
+  readonly script?: Script;
+  /** Buffers reused across runs (a campaign); fresh ones otherwise. */
+  readonly pool?: SimPool;
 }
 
 export interface SimRunResult {
@@ -61,22 +73,38 @@ export const SIM_DEFAULT_LIMITS: RunLimits = {
   grace_ns: 50e6,
 };
 
+const specs = new WeakMap<object, ModuleSpec>();
+
+/** A simulated module's spec, checked once per module (a campaign runs it thousands of times). */
+function builtin_spec(m: SimModule): ModuleSpec {
+  const key = m.exported as object;
+  let spec = specs.get(key);
+  if (!spec) {
+    spec = { url: `builtin:${m.name}`, name: m.name, points: validate_module(m.exported, m.name) };
+    specs.set(key, spec);
+  }
+  return spec;
+}
+
 export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
-  const world = new World(strategy);
-  const spec: ModuleSpec = {
-    url: `builtin:${opts.module.name}`,
-    name: opts.module.name,
-    points: validate_module(opts.module.exported, opts.module.name),
-  };
+  const world = new World(strategy, opts.script ?? null);
+  world.dies_of = (e) => e instanceof CpuCrash;
+  const pool = opts.pool ?? new SimPool();
+  const spec = builtin_spec(opts.module);
   const shared: RunShared = {
-    words: session_words(opts.cpus),
-    ctl: ctl_queue_buffers(),
+    words: pool.session_words(opts.cpus),
+    ctl: pool.ctl_queue(),
     trace_handlers: opts.trace_handlers,
   };
-  const config: KernelConfig = { cpus: opts.cpus, mutant: opts.mutant, relay_mem_limit: 1 << 30 };
+  const config: KernelConfig = {
+    cpus: opts.cpus,
+    mutant: opts.mutant,
+    relay_mem_limit: opts.relay_mem_limit ?? 1 << 30,
+    alloc_relay: (cpu, g) => pool.relay(cpu, g),
+  };
   const kernel = new Kernel(config, world.env('kernel'), world.env('kworker'), shared);
   world.on_call('kernel', (op, args) => {
-    const fn = KERNEL_OPS[op as KernelOp] as (k: Kernel, ...a: unknown[]) => Proc<unknown>;
+    const fn = KERNEL_OPS[op as KernelOp] as (k: Kernel, ...a: unknown[]) => unknown;
     return fn(kernel, ...args);
   });
   for (let cpu = 0; cpu < opts.cpus; cpu++) {
@@ -108,7 +136,7 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
     opts.cpus,
   );
   const main = world.spawn('staprun', 'staprun', () => staprun_main(staprun));
-  const hooks = {
+  const hooks: UserHooks = {
     kill_staprun: () => {
       world.kill('staprun');
       // As on real threads, the run notes staprun's end on its behalf (TRACE.md rule 10).
@@ -119,10 +147,12 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
   for (const a of opts.at) {
     world.at(a.ms * 1e6, 'user', a.action, () => user_action(world.env('user'), a.action, hooks));
   }
+  opts.actors?.(scenario_context(world, kernel, hooks, () => !world.task_done(main) && !world.is_dead('staprun')));
   const limits: RunLimits = {
     ...SIM_DEFAULT_LIMITS,
     ...opts.limits,
-    done: () => (world.task_done(main) || world.is_dead('staprun')) && kernel.module === null,
+    done: () =>
+      (world.task_done(main) || world.is_dead('staprun')) && kernel.module === null && !world.pending('kernel', 'init_module'),
   };
   const end = world.run(limits);
   return {
@@ -132,6 +162,42 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
     stderr: err,
     trace: world.trace,
     world,
+  };
+}
+
+function scenario_context(
+  world: World,
+  kernel: Kernel,
+  hooks: UserHooks,
+  staprun_running: () => boolean,
+): ScenarioContext {
+  return {
+    choose: (n, what) => world.choose(n, what),
+    staprun_running,
+    fault: (name) => world.env('user').fault(name),
+    user: (name, body) => void world.spawn('user', name, body),
+    act: (action) => user_action(world.env('user'), action, hooks),
+    stp_exit: () => {
+      // Module code runs only while the module is live: not before init_module returns, not
+      // once removal has begun.
+      const m = kernel.module;
+      if (m === null || m.loading || m.removing) return false;
+      _stp_exit(world.env('kernel'), kernel.shared.words);
+      return true;
+    },
+    until_loaded: function* () {
+      const words = kernel.shared.words;
+      // Until loaded, or until it cannot be: staprun is gone and no insmod is under way.
+      const may_load = (): boolean => staprun_running() || world.pending('kernel', 'init_module');
+      while (Atomics.load(words, MODULE_STATE) === MODULE_NONE && may_load()) {
+        yield* wait(words, MODULE_STATE, MODULE_NONE, 10, 'the module to be loaded');
+      }
+      return Atomics.load(words, MODULE_STATE) === MODULE_LOADED;
+    },
+    steps: function* (n) {
+      for (let i = 0; i < n; i++) yield STEP;
+    },
+    sleep: (ms) => sleep(ms, 'user waits'),
   };
 }
 

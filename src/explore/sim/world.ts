@@ -3,7 +3,7 @@
 // strategy which runnable task goes next, or whether time advances to the next timer. Nothing
 // here reads a real clock or Math.random, so (strategy, seed, scenario) determines the run.
 import { strict as assert } from 'node:assert';
-import { message_of } from '../../shared/errors.ts';
+import { ActorDead, message_of } from '../../shared/errors.ts';
 import type {
   Body,
   Effect,
@@ -18,6 +18,18 @@ import type {
   WaitResult,
 } from '../../shared/seam.ts';
 import { is_proc } from '../../shared/seam.ts';
+import {
+  DecisionLog,
+  KIND_CHOOSE,
+  KIND_FAULT,
+  KIND_PICK,
+  PREEMPT_ADVANCE,
+  PREEMPT_ANY,
+  PREEMPT_NONE,
+  decode_pick,
+  encode_pick,
+  type Script,
+} from '../decisions.ts';
 import type { Choice, Strategy } from '../strategy.ts';
 import { TimerHeap, type SimTimer } from './timer_heap.ts';
 
@@ -86,7 +98,8 @@ export type RunEnd =
 export class World {
   now_ns = 0;
   steps = 0;
-  decisions = 0;
+  /** Every decision of this run, in order: the schedule. */
+  readonly log = new DecisionLog();
   readonly trace: TraceEvent[] = [];
   private trace_seq = 0;
   private next_task_id = 0;
@@ -102,8 +115,35 @@ export class World {
   private readonly handlers = new Map<string, CallHandler>();
   private readonly envs = new Map<Thread, Env>();
   private crash: { error: string; th: string } | null = null;
+  /** Whether an exception ends its whole thread rather than being a bug of the model. */
+  dies_of: ((e: unknown) => boolean) | null = null;
+  /** The task that stepped last: going on with it preempts nobody. */
+  private current: SimTask | null = null;
 
-  constructor(readonly strategy: Strategy) {}
+  /** @param script decisions to force (a replay or a shrink attempt); the strategy makes the rest */
+  constructor(
+    readonly strategy: Strategy,
+    private readonly script: Script | null = null,
+  ) {}
+
+  /** A data choice of the scenario (which trigger, how long a delay): a decision like any other. */
+  choose(n: number, what: string): number {
+    if (n <= 1) return 0;
+    return this.decision(KIND_CHOOSE, n, PREEMPT_NONE, () => this.strategy.choose(n, what));
+  }
+
+  private decision(kind: number, size: number, preemptive: number, ask: () => number): number {
+    const forced = this.script?.get(this.log.length);
+    let v = forced ?? ask();
+    if (!(v >= 0 && v < size)) v = 0;
+    this.log.push(kind, size, v, preemptive);
+    return v;
+  }
+
+  private fault(name: FaultName, where: string): boolean {
+    if (!this.strategy.faults.has(name)) return false;
+    return this.decision(KIND_FAULT, 2, PREEMPT_NONE, () => (this.strategy.fault(name, where) ? 1 : 0)) === 1;
+  }
 
   /** Routes `call(to, ...)` for actor `to` (the kernel's syscalls, a CPU's operations). */
   on_call(to: Thread | 'cpu*', handler: CallHandler): void {
@@ -149,6 +189,11 @@ export class World {
     return this.dead.has(th);
   }
 
+  /** Whether a task of `th` named `name` has yet to finish (an insmod still in the kernel). */
+  pending(th: Thread, name: string): boolean {
+    return this.tasks.some((t) => t.th === th && t.name === name && (t.state === 'ready' || t.state === 'blocked'));
+  }
+
   result_of(t: TaskRef): unknown {
     return (t as SimTask).result;
   }
@@ -162,7 +207,8 @@ export class World {
     let done_at = -1;
     for (;;) {
       if (this.crash) return { kind: 'crash', ...this.crash };
-      if (limits.done && done_at < 0 && limits.done()) done_at = this.now_ns;
+      // Done must hold for the whole grace period: a late insmod can make it false again.
+      if (limits.done) done_at = limits.done() ? (done_at < 0 ? this.now_ns : done_at) : -1;
       if (done_at >= 0 && this.now_ns - done_at >= (limits.grace_ns ?? 0)) return { kind: 'done' };
       if (this.steps >= limits.max_steps) return { kind: 'step-limit', blocked: this.blocked() };
       const next = this.timers.peek();
@@ -174,7 +220,9 @@ export class World {
       if (next !== undefined && next.due_ns > limits.max_time_ns && this.ready.length === 0) {
         return { kind: 'time-limit', blocked: this.blocked() };
       }
-      const i = this.ready.length === 1 && next === undefined ? 0 : this.decide(next !== undefined);
+      // A decision only where there is a choice: one task and no timer, or only a timer, is forced.
+      const n = this.ready.length;
+      const i = n === 0 ? -1 : n === 1 && next === undefined ? 0 : this.decide(next !== undefined);
       if (i < 0) this.advance();
       else this.step(i);
     }
@@ -192,10 +240,20 @@ export class World {
   }
 
   private decide(can_advance: boolean): number {
-    this.decisions++;
-    const i = this.strategy.pick(this.ready, can_advance);
-    assert(i >= (can_advance ? -1 : 0) && i < this.ready.length, `strategy picked ${i}`);
-    return i;
+    const ready = this.ready;
+    const cur = this.current !== null && this.current.state === 'ready' ? ready.indexOf(this.current) : -1;
+    const size = ready.length + (can_advance ? 1 : 0);
+    const forced = this.script?.get(this.log.length);
+    let raw: number;
+    if (forced !== undefined) {
+      raw = decode_pick(forced, ready.length, cur, can_advance);
+    } else {
+      raw = this.strategy.pick(ready, cur, can_advance);
+      assert(raw >= (can_advance ? -1 : 0) && raw < ready.length, `strategy picked ${raw}`);
+    }
+    const cost = cur >= 0 ? PREEMPT_ANY : can_advance ? PREEMPT_ADVANCE : PREEMPT_NONE;
+    this.log.push(KIND_PICK, size, encode_pick(raw, ready.length, cur), cost);
+    return raw;
   }
 
   private advance(): void {
@@ -224,6 +282,7 @@ export class World {
     const t = this.ready[i] as SimTask;
     this.ready.splice(i, 1);
     this.steps++;
+    this.current = t;
     let r: IteratorResult<Effect, unknown>;
     try {
       if (t.gen === null) {
@@ -251,6 +310,14 @@ export class World {
   private finish(t: SimTask, value: unknown, failed: boolean): void {
     t.state = 'done';
     t.gen = null;
+    if (failed && this.dies_of?.(value) === true) {
+      // The whole thread dies (a CPU crash): its other tasks end, and callers see it dead.
+      this.kill(t.th);
+      const dead = new ActorDead(`${t.th} died: ${message_of(value)}`);
+      for (const j of t.joiners) this.wake_with_error(j, dead);
+      t.joiners = [];
+      return;
+    }
     if (failed) {
       if (t.joiners.length === 0) {
         this.crash ??= { error: message_of(value), th: t.th };
@@ -369,7 +436,7 @@ export class World {
   private perform_call(t: SimTask, to: Thread, op: string, args: readonly unknown[]): void {
     if (this.dead.has(to)) {
       t.failed = true;
-      t.error = new Error(`${to} is dead`);
+      t.error = new ActorDead(`${to} is dead`);
       this.ready.push(t);
       return;
     }
@@ -412,7 +479,7 @@ export class World {
         l.owner = next;
         if (next) this.wake(next, undefined);
       },
-      fault: (name: FaultName, where?: string): boolean => this.strategy.fault(name, where ?? th),
+      fault: (name: FaultName, where?: string): boolean => this.fault(name, where ?? th),
       log: (): void => {},
     };
   }

@@ -5,6 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { ActorDead } from '../errors.ts';
 
 type Method = (...args: never[]) => unknown;
 type Methods<T> = { [K in keyof T as T[K] extends Method ? K : never]: T[K] };
@@ -22,8 +23,8 @@ export class RemoteEnd<T extends object> {
     worker: Worker | null,
   ) {
     this.remote = Comlink.wrap<T>(nodeEndpoint(endpoint));
-    worker?.once('exit', (code) => this.fail(new Error(`${name} exited (code ${code})`)));
-    worker?.once('error', (e) => this.fail(new Error(`${name} died: ${e.message}`)));
+    worker?.once('exit', (code) => this.fail(new ActorDead(`${name} exited (code ${code})`)));
+    worker?.once('error', (e) => this.fail(new ActorDead(`${name} died: ${e.message}`)));
   }
 
   /** Calls `method` on the other side; rejects if that side dies first. */

@@ -1,0 +1,63 @@
+// The explorer's summary for a person, and its JSON for machines.
+import Table from 'cli-table3';
+import { PHASES, TRIGGERS, cell_name } from '../explore/coverage.ts';
+import type { ExploreReport } from '../explore/explore.ts';
+
+/** `--json`: the keys the issue names first; the whole campaign (for merge-results) under `campaign`. */
+export function to_json(r: ExploreReport): Record<string, unknown> {
+  // The trace shapes merge shards exactly in one process; they are too big for a report.
+  const campaign = Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'shapes'));
+  return {
+    schedules: r.schedules,
+    failures: r.failures.map((f) => ({
+      rule: f.rule,
+      seed: f.seed,
+      file: f.file,
+      message: f.message,
+      schedule: f.index + 1,
+      decisions: f.shrunk_decisions,
+      replays_identically: f.replays_identically,
+    })),
+    first_failure_at: r.first_failure_at,
+    coverage: r.coverage,
+    schedules_per_second: Math.round(r.schedules_per_second),
+    distinct_traces: r.distinct_traces,
+    violations_by_rule: r.violations_by_rule,
+    exhausted: r.exhausted,
+    interrupted: r.interrupted,
+    campaign: { ...campaign, failures: r.failures.map(({ file: _f, replay: _r, ...rest }) => rest) },
+  };
+}
+
+export function format_explore(r: ExploreReport, color: boolean): string {
+  const style = color ? {} : { head: [], border: [] };
+  const lines: string[] = [];
+  const what = `${r.scenario}, ${r.strategy}${r.mutant ? `, mutant ${r.mutant}` : ''}${
+    r.faults.length > 0 ? `, faults ${r.faults.join(' ')}` : ''
+  }, seed ${r.seed}${r.shard.count > 1 ? `, shard ${r.shard.index}/${r.shard.count}` : ''}`;
+  lines.push(`explored ${what}`);
+  lines.push(
+    `schedules: ${r.schedules} in ${r.seconds.toFixed(1)} s (${Math.round(r.schedules_per_second)}/s)` +
+      (r.exhausted === null ? '' : r.exhausted ? ', bounded space exhausted' : ', bounded space not exhausted') +
+      (r.interrupted ? ', interrupted' : ''),
+  );
+  lines.push(`distinct traces: ${r.distinct_traces}`);
+  const rules = Object.entries(r.violations_by_rule).sort(([a], [b]) => a.localeCompare(b));
+  lines.push(`violations: ${rules.length === 0 ? 'none' : rules.map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  if (r.first_failure_at !== null) lines.push(`first failure at schedule ${r.first_failure_at}`);
+  const t = new Table({ head: ['trigger \\ phase', ...PHASES], style });
+  for (const trig of TRIGGERS) t.push([trig, ...PHASES.map((p) => String(r.coverage[cell_name(trig, p)] ?? 0))]);
+  const reached = Object.values(r.coverage).filter((n) => n > 0).length;
+  lines.push(`coverage: ${reached} of ${Object.keys(r.coverage).length} cells`);
+  lines.push(t.toString());
+  for (const f of r.failures.filter((x) => x.file !== null)) {
+    lines.push(`FAIL ${f.rule}: ${f.message}`);
+    lines.push(
+      `  schedule ${f.index + 1}, seed ${f.seed}; shrunk to ${f.shrunk_decisions} decisions` +
+        `${f.replays_identically ? '' : ' (REPLAY NOT IDENTICAL)'}; replay: ${f.replay ?? ''}`,
+    );
+  }
+  const unsaved = r.failures_total - r.failures.filter((x) => x.file !== null).length;
+  if (unsaved > 0) lines.push(`(${unsaved} more failing schedules, of rules already saved above)`);
+  return lines.join('\n');
+}

@@ -1,0 +1,148 @@
+// `stapsim explore`: a campaign over a scenario, in `jobs` piscina workers (each a shard), then
+// every kept failure shrunk, saved and checked to replay. The library behind the CLI command.
+import { Piscina } from 'piscina';
+import type { Mutant } from '../shared/mutants.ts';
+import { worker_url } from '../shared/real/paths.ts';
+import type { FaultName } from '../shared/seam.ts';
+import type { CampaignResult, FailureRecord } from './campaign.ts';
+import type { CampaignTask, ShrinkAnswer, ShrinkTask } from './explore_worker.ts';
+import { replay_schedule } from './explore_worker.ts';
+import { merge_results } from './merge.ts';
+import { save_schedule, trace_sha256, type ScheduleFile } from './schedule_file.ts';
+import { load_scenario } from './scenario_file.ts';
+import { parse_strategy, strategy_name } from './strategies/index.ts';
+import { VERSION } from '../version.ts';
+
+export interface ExploreOptions {
+  readonly scenario: string;
+  readonly strategy: string;
+  readonly mutant: Mutant | null;
+  readonly faults: readonly FaultName[];
+  /** Schedules in all (over every job), or null with `seconds`. */
+  readonly schedules: number | null;
+  readonly seconds: number | null;
+  readonly seed: number;
+  readonly jobs: number;
+  /** This machine's part of a larger campaign: I/N. */
+  readonly shard: { readonly index: number; readonly count: number };
+  readonly preemptions: number;
+  /** Where failing schedules are saved; null: not saved. */
+  readonly out: string | null;
+  /** Shrink each kept failure (first of each rule), within this many ms each. */
+  readonly shrink_ms: number;
+  readonly keep_failures: number;
+  readonly on_progress?: (done: number, failures: number) => void;
+}
+
+export interface SavedFailure extends FailureRecord {
+  /** The saved schedule, shrunk when possible, and how to replay it. */
+  readonly file: string | null;
+  readonly replay: string | null;
+  readonly shrunk_decisions: number;
+  readonly replays_identically: boolean;
+}
+
+export interface ExploreReport extends Omit<CampaignResult, 'failures'> {
+  readonly failures: readonly SavedFailure[];
+}
+
+const PROGRESS_MS = 200;
+
+/** Runs the campaign; `stop()` (^C) ends it early with what it found so far. */
+export async function explore(o: ExploreOptions, stop: { requested: boolean }): Promise<ExploreReport> {
+  const scenario = await load_scenario(o.scenario);
+  const strategy = parse_strategy(o.strategy);
+  const jobs = strategy.kind === 'dfs' ? 1 : o.jobs;
+  const words = new Int32Array(new SharedArrayBuffer(4 * (1 + jobs)));
+  const pool = new Piscina({ filename: worker_url('explore/explore_worker').href, minThreads: jobs, maxThreads: jobs });
+  const ticker = setInterval(() => {
+    if (stop.requested) Atomics.store(words, 0, 1);
+    let done = 0;
+    for (let j = 0; j < jobs; j++) done += Atomics.load(words, 1 + j);
+    o.on_progress?.(done, 0);
+  }, PROGRESS_MS);
+  try {
+    const parts = await Promise.all(
+      Array.from({ length: jobs }, (_, j) => {
+        const t: CampaignTask = {
+          kind: 'campaign',
+          scenario: o.scenario,
+          strategy: strategy_name(strategy),
+          mutant: o.mutant,
+          faults: o.faults,
+          seed: o.seed,
+          schedules: o.schedules === null ? null : Math.ceil(o.schedules / jobs),
+          seconds: o.seconds,
+          // Job j of shard I/N takes sub-shard I + j*N of N*jobs: disjoint, and all of them together.
+          shard: { index: o.shard.index + j * o.shard.count, count: o.shard.count * jobs },
+          preemptions: o.preemptions,
+          keep_failures: o.keep_failures,
+          progress: { words, job: j },
+        };
+        return pool.run(t) as Promise<CampaignResult>;
+      }),
+    );
+    clearInterval(ticker);
+    const merged = merge_results(parts);
+    o.on_progress?.(merged.schedules, merged.failures_total);
+    const failures = await Promise.all(merged.failures.map((f) => save_failure(pool, o, scenario.name, merged, f)));
+    return { ...merged, shard: o.shard, failures };
+  } finally {
+    clearInterval(ticker);
+    await pool.destroy();
+  }
+}
+
+/** Shrinks the first failure of each rule, saves it, and checks that it replays identically. */
+async function save_failure(
+  pool: Piscina,
+  o: ExploreOptions,
+  scenario_name: string,
+  r: CampaignResult,
+  f: FailureRecord,
+): Promise<SavedFailure> {
+  const first_of_rule = r.failures.find((x) => x.rule === f.rule) === f;
+  let decisions: [number, number][] = f.decisions.map(([i, v]) => [i, v]);
+  if (first_of_rule && o.shrink_ms > 0) {
+    const t: ShrinkTask = {
+      kind: 'shrink',
+      scenario: o.scenario,
+      mutant: o.mutant,
+      faults: r.faults,
+      decisions,
+      rule: f.rule,
+      budget_ms: o.shrink_ms,
+    };
+    decisions = ((await pool.run(t)) as ShrinkAnswer).decisions;
+  }
+  const a = await replay_schedule(o.scenario, o.mutant, r.faults, decisions);
+  const b = await replay_schedule(o.scenario, o.mutant, r.faults, decisions);
+  const hash = trace_sha256(a.trace);
+  const identical = hash === trace_sha256(b.trace) && a.failure?.rule === f.rule;
+  if (o.out === null || !first_of_rule) {
+    return { ...f, file: null, replay: null, shrunk_decisions: decisions.length, replays_identically: identical };
+  }
+  const file: ScheduleFile = {
+    stapsim_schedule: 1,
+    version: VERSION,
+    scenario: o.scenario,
+    strategy: r.strategy,
+    seed: f.seed,
+    mutant: o.mutant,
+    faults: r.faults,
+    decisions,
+    rule: f.rule,
+    message: a.failure?.message ?? f.message,
+    trace_sha256: hash,
+    shrunk_from: f.decisions.length,
+  };
+  const name = `${scenario_name}-${f.rule.replace(/\s+/g, '')}-${f.seed.toString(16)}.json`;
+  const path = save_schedule(o.out, name, file);
+  return {
+    ...f,
+    file: path,
+    replay: `stapsim replay ${path}`,
+    shrunk_decisions: decisions.length,
+    replays_identically: identical,
+  };
+}

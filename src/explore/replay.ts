@@ -1,0 +1,34 @@
+// `stapsim replay FILE`: the saved schedule, run again, must give the same trace byte for byte.
+import { writeFileSync } from 'node:fs';
+import { replay_schedule } from './explore_worker.ts';
+import { load_schedule, trace_sha256 } from './schedule_file.ts';
+import { write_timeline } from './timeline_file.ts';
+
+export interface ReplayResult {
+  readonly identical: boolean;
+  readonly report: string;
+}
+
+export async function replay_file(
+  path: string,
+  opts: { readonly trace?: string; readonly timeline?: string },
+): Promise<ReplayResult> {
+  const f = load_schedule(path);
+  const out = await replay_schedule(f.scenario, f.mutant, f.faults, f.decisions);
+  const hash = trace_sha256(out.trace);
+  const identical = hash === f.trace_sha256;
+  if (opts.trace !== undefined) {
+    const header = { stapsim_trace: 1, scenario: f.scenario, mutant: f.mutant, faults: f.faults, replay_of: path };
+    writeFileSync(opts.trace, [JSON.stringify(header), ...out.trace.map((e) => JSON.stringify(e)), ''].join('\n'));
+  }
+  if (opts.timeline !== undefined) await write_timeline(opts.timeline, f.scenario, f.mutant, f.faults, f.decisions);
+  const outcome = out.failure ? `${out.failure.rule}: ${out.failure.message}` : 'no failure';
+  const lines = [
+    `scenario ${f.scenario}${f.mutant ? ` with mutant ${f.mutant}` : ''}, ${f.decisions.length} scheduling decisions`,
+    `outcome: ${outcome}`,
+    identical
+      ? `trace identical to the saved one (sha256 ${hash.slice(0, 16)}...)`
+      : `TRACE DIFFERS: saved ${f.trace_sha256.slice(0, 16)}..., replayed ${hash.slice(0, 16)}...`,
+  ];
+  return { identical, report: lines.join('\n') };
+}

@@ -1,0 +1,96 @@
+// One schedule of a scenario in the deterministic runtime, judged by the oracle.
+import type { Mutant } from '../shared/mutants.ts';
+import type { TraceEvent } from '../trace/event.ts';
+import { cells_of } from './coverage.ts';
+import type { DecisionLog, Script } from './decisions.ts';
+import { judge, trace_shape_hash, type Failure } from './oracle.ts';
+import type { Scenario, ScenarioContext } from './scenario.ts';
+import type { SimPool } from './sim/pool.ts';
+import { sim_run, type SimRunOptions } from './sim/sim_run.ts';
+import type { RunEnd } from './sim/world.ts';
+import type { Strategy } from './strategy.ts';
+
+export interface ScheduleRequest {
+  readonly scenario: Scenario;
+  readonly strategy: Strategy;
+  readonly seed: number;
+  readonly mutant: Mutant | null;
+  readonly script?: Script;
+  readonly pool?: SimPool;
+  readonly trace_handlers?: boolean;
+}
+
+export interface ScheduleOutcome {
+  readonly seed: number;
+  readonly end: RunEnd;
+  readonly failure: Failure | null;
+  readonly trace: readonly TraceEvent[];
+  readonly log: DecisionLog;
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: readonly string[];
+  /** Coverage cells: {trigger} x {phase} reached. */
+  readonly cells: readonly string[];
+  /** Fingerprint of the trace's shape, for counting distinct traces. */
+  readonly shape: number;
+  readonly steps: number;
+}
+
+const STAPRUN_KILL_POINTS = 32;
+
+export function run_schedule(req: ScheduleRequest): ScheduleOutcome {
+  const { scenario: sc, strategy } = req;
+  strategy.begin(req.seed);
+  const opts: SimRunOptions = {
+    cpus: sc.cpus,
+    module: { name: sc.name, exported: sc.module },
+    transport: sc.transport,
+    cmd: sc.target_run_ms === undefined ? null : 'target',
+    target_run_ms: sc.target_run_ms ?? 0,
+    buf_size_mb: sc.buf_size_mb ?? 0,
+    timeout_s: null,
+    at: [],
+    mutant: req.mutant ?? sc.mutant ?? null,
+    trace_handlers: req.trace_handlers ?? false,
+    actors: (ctx) => {
+      sc.actors?.(ctx);
+      if (strategy.faults.has('staprun_killed')) staprun_reaper(ctx);
+    },
+    limits: {
+      ...(sc.max_steps === undefined ? {} : { max_steps: sc.max_steps }),
+      ...(sc.max_time_ms === undefined ? {} : { max_time_ns: sc.max_time_ms * 1e6 }),
+    },
+    ...(sc.relay_mem_limit === undefined ? {} : { relay_mem_limit: sc.relay_mem_limit }),
+    ...(req.script === undefined ? {} : { script: req.script }),
+    ...(req.pool === undefined ? {} : { pool: req.pool }),
+  };
+  const r = sim_run(opts, strategy);
+  return {
+    seed: req.seed,
+    end: r.end,
+    failure: judge(r.end, r.trace, sc.cpus),
+    trace: r.trace,
+    log: r.world.log,
+    code: r.code,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    cells: cells_of(r.trace),
+    shape: trace_shape_hash(r.trace),
+    steps: r.world.steps,
+  };
+}
+
+/** The staprun_killed fault: at a point drawn from the seed staprun dies; later a person rmmods. */
+function staprun_reaper(ctx: ScenarioContext): void {
+  ctx.user('staprun killed', function* () {
+    for (let i = 0; i < STAPRUN_KILL_POINTS; i++) {
+      if (ctx.fault('staprun_killed')) {
+        yield* ctx.act('kill-staprun');
+        yield* ctx.sleep(20);
+        if (yield* ctx.until_loaded()) yield* ctx.act('rmmod');
+        return;
+      }
+      yield* ctx.steps(1);
+    }
+  });
+}

@@ -1,0 +1,77 @@
+// A failing schedule, saved: enough to replay it bit for bit with `stapsim replay FILE`, and a
+// hash of its trace to prove that the replay is the same run.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, message_of } from '../shared/errors.ts';
+import { is_mutant, type Mutant } from '../shared/mutants.ts';
+import { FAULT_NAMES, type FaultName } from '../shared/seam.ts';
+import type { TraceEvent } from '../trace/event.ts';
+import { VERSION } from '../version.ts';
+
+export interface ScheduleFile {
+  readonly stapsim_schedule: 1;
+  /** The stapsim that found it: decisions are numbered by this version's code. */
+  readonly version: string;
+  /** A built-in scenario's name, or the path of a scenario file. */
+  readonly scenario: string;
+  /** How it was found (random, pct:2, dfs), and the schedule's seed there. */
+  readonly strategy: string;
+  readonly seed: number;
+  readonly mutant: Mutant | null;
+  readonly faults: readonly FaultName[];
+  /** Departures from the default schedule: [decision index, value]. */
+  readonly decisions: readonly (readonly [number, number])[];
+  readonly rule: string;
+  readonly message: string;
+  /** SHA-256 of the replayed trace (JSON of its events). */
+  readonly trace_sha256: string;
+  /** Departures before shrinking, when it was shrunk. */
+  readonly shrunk_from?: number;
+}
+
+export function trace_sha256(trace: readonly TraceEvent[]): string {
+  return createHash('sha256').update(JSON.stringify(trace)).digest('hex');
+}
+
+export function save_schedule(dir: string, name: string, f: ScheduleFile): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, `${JSON.stringify(f, null, 1)}\n`);
+  return path;
+}
+
+/** Reads and checks a schedule file; a corrupt file or one from another version is a UserError. */
+export function load_schedule(path: string): ScheduleFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read schedule '${path}': ${message_of(e)}`);
+  }
+  const f = raw as Partial<ScheduleFile> | null;
+  const bad = (what: string): never => {
+    throw new UserError(`schedule '${path}' is corrupted: ${what}`);
+  };
+  if (typeof f !== 'object' || f === null || f.stapsim_schedule !== 1) bad('not a stapsim schedule file');
+  const s = f as ScheduleFile;
+  if (s.version !== VERSION) {
+    throw new UserError(`schedule '${path}' was saved by stapsim ${String(s.version)}; this is ${VERSION}`);
+  }
+  if (typeof s.scenario !== 'string') bad('no scenario');
+  if (typeof s.seed !== 'number') bad('no seed');
+  if (s.mutant !== null && !(typeof s.mutant === 'string' && is_mutant(s.mutant))) bad(`unknown mutant`);
+  const faults: unknown = s.faults;
+  if (!Array.isArray(faults) || !faults.every((x) => (FAULT_NAMES as readonly unknown[]).includes(x))) {
+    bad('bad fault list');
+  }
+  const pairs_ok =
+    Array.isArray(s.decisions) &&
+    s.decisions.every(
+      (d) => Array.isArray(d) && d.length === 2 && Number.isInteger(d[0]) && Number.isInteger(d[1]) && d[0] >= 0 && d[1] > 0,
+    );
+  if (!pairs_ok) bad('decisions must be [index, value] pairs');
+  if (typeof s.trace_sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.trace_sha256)) bad('no trace hash');
+  if (typeof s.rule !== 'string') bad('no rule');
+  return s;
+}

@@ -1,0 +1,94 @@
+// `pct:D`: probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte,
+// "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS 2010; as in
+// Shuttle's pct.rs and Coyote's prioritization strategy). Every task gets a random priority when
+// first seen; the highest-priority runnable task always runs; at D-1 change points, drawn
+// uniformly over the run's expected length k, the running task drops to a priority below every
+// initial one. A bug of depth D is then found with probability at least 1/(n·k^(D-1)) per run.
+//
+// Time is not a task in the paper. Here virtual time advances when nothing can run, and also at D
+// "clock points" drawn like the change points, so a timer (the 10 ms work item) can fire in the
+// middle of a protocol step, which is where the exit races live.
+import type { FaultName } from '../../shared/seam.ts';
+import { Rng } from '../rng.ts';
+import type { Choice, Strategy } from '../strategy.ts';
+import { FAULT_ODDS } from './random.ts';
+
+/** The first runs' estimate of k, the number of decisions in a run; it grows with what is seen. */
+const K_INITIAL = 64;
+
+export class PctStrategy implements Strategy {
+  private rng = new Rng(0);
+  /** Priority of each task seen this run, by id; initial ones are all above `depth`. */
+  private readonly priority = new Map<number, number>();
+  /** Decision counts at which a priority change happens, with the priority it sets (1..D-1). */
+  private readonly change_at = new Map<number, number>();
+  private readonly clock_at = new Set<number>();
+  private step = 0;
+  /** The longest run seen so far, in decisions: PCT's k. */
+  private k = K_INITIAL;
+  private readonly fired = new Set<FaultName>();
+
+  constructor(
+    readonly faults: ReadonlySet<FaultName>,
+    readonly depth: number,
+  ) {
+    if (!Number.isInteger(depth) || depth < 1) throw new Error(`pct depth must be a positive integer, got ${depth}`);
+  }
+
+  begin(seed: number): void {
+    this.k = Math.max(this.k, this.step);
+    this.rng = new Rng(seed);
+    this.priority.clear();
+    this.change_at.clear();
+    this.clock_at.clear();
+    this.fired.clear();
+    this.step = 0;
+    for (let i = 1; i < this.depth; i++) this.change_at.set(1 + this.rng.below(this.k), i);
+    for (let i = 0; i < this.depth; i++) this.clock_at.add(1 + this.rng.below(this.k));
+  }
+
+  pick(ready: readonly Choice[], _current: number, can_advance: boolean): number {
+    this.step++;
+    if (can_advance && this.clock_at.has(this.step)) return -1;
+    const best = this.highest(ready);
+    const drop = this.change_at.get(this.step);
+    if (drop === undefined) return best;
+    // A change point: the task about to run drops below every initial priority, and the next
+    // highest runs instead.
+    this.priority.set((ready[best] as Choice).id, drop);
+    return this.highest(ready);
+  }
+
+  private highest(ready: readonly Choice[]): number {
+    let best = 0;
+    let best_p = -1;
+    for (let i = 0; i < ready.length; i++) {
+      const p = this.priority_of(ready[i] as Choice);
+      if (p > best_p) {
+        best = i;
+        best_p = p;
+      }
+    }
+    return best;
+  }
+
+  private priority_of(c: Choice): number {
+    let p = this.priority.get(c.id);
+    if (p === undefined) {
+      // A random real above depth: together they order tasks by a uniform random permutation.
+      p = this.depth + this.rng.u32() / 4294967296;
+      this.priority.set(c.id, p);
+    }
+    return p;
+  }
+
+  fault(name: FaultName): boolean {
+    if (this.fired.has(name) || !this.rng.one_in(FAULT_ODDS)) return false;
+    this.fired.add(name);
+    return true;
+  }
+
+  choose(n: number): number {
+    return this.rng.below(n);
+  }
+}
