@@ -144,7 +144,15 @@ export class Cpu implements ContextHost {
 
   /** Kernel, final flush of `_stp_cleanup_and_exit`: publishes everything committed. */
   relay_flush(): void {
-    this.writer?.publish();
+    this.publish();
+  }
+
+  /** Makes committed records visible to the reader; with detailed tracing, notes the fill. */
+  private publish(): void {
+    const w = this.writer;
+    if (w === null) return;
+    w.publish();
+    if (this.trace_handlers) this.env.trace('relay_fill', { used: w.used() });
   }
 
   /** Kernel, module removal: stops the relay timer. The buffer itself stays readable. */
@@ -242,7 +250,7 @@ export class Cpu implements ContextHost {
     w.commit(Atomics.add(this.words, RECORD_SEQ, 1), record);
     this.relay_timer ??= this.env.after(RELAY_TIMER_MS, this.env.th, 'relay timer', () => {
       this.relay_timer = null;
-      this.writer?.publish();
+      this.publish();
     });
   }
 

@@ -6,7 +6,7 @@ import type { Mutant } from '../shared/mutants.ts';
 import type { FaultName } from '../shared/seam.ts';
 import { all_cells } from './coverage.ts';
 import type { Script } from './decisions.ts';
-import { schedule_seed } from './rng.ts';
+import { schedule_seed } from '../shared/rng.ts';
 import { run_schedule, type ScheduleOutcome } from './run_schedule.ts';
 import type { Scenario } from './scenario.ts';
 import { SimPool } from './sim/pool.ts';

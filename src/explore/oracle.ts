@@ -37,13 +37,22 @@ export function judge(end: RunEnd, trace: readonly TraceEvent[], cpus: number): 
 export function trace_shape_hash(trace: readonly TraceEvent[]): number {
   let h = 0x811c9dc5;
   for (const e of trace) {
-    h = fnv(h, e.th);
-    h = fnv(h, e.ev);
+    h = Math.imul(h ^ word_id(e.th), 0x01000193);
+    h = Math.imul(h ^ word_id(e.ev), 0x01000193);
   }
   return h >>> 0;
 }
 
-function fnv(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return Math.imul(h ^ 0x2c, 0x01000193);
+// Thread and event names come from a small closed set: hash each once, not at every event of
+// every schedule. The hash is of the characters, so shards in other threads agree on it.
+const ids = new Map<string, number>();
+
+function word_id(s: string): number {
+  let id = ids.get(s);
+  if (id === undefined) {
+    id = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) id = Math.imul(id ^ s.charCodeAt(i), 0x01000193);
+    ids.set(s, id);
+  }
+  return id;
 }

@@ -4,8 +4,8 @@
 import { STP_WORK_TIMER_MS } from '../shared/limits.ts';
 import type { Env, Proc } from '../shared/seam.ts';
 import { STEP, wait } from '../shared/seam.ts';
-import { EXIT_FLAG, START_FINISHED } from '../shared/session_shared.ts';
-import { WORK_RUNNING, type Kernel, type StpModule } from './module.ts';
+import { EXIT_FLAG, START_FINISHED, WORK_RUNNING } from '../shared/session_shared.ts';
+import type { Kernel, StpModule } from './module.ts';
 import { _stp_cleanup_and_exit } from './transport.ts';
 
 /** Kernel thread at load (traced), kworker when it re-arms itself (not traced). */
@@ -22,9 +22,7 @@ export function* schedule_delayed_work(k: Kernel, env: Env, m: StpModule, delay_
 export function* _stp_work_queue(k: Kernel, m: StpModule): Proc<void> {
   const env = k.kworker;
   m.work = null;
-  // A count, not a flag: a run that re-armed the work may still be finishing its last step when
-  // the next one starts.
-  Atomics.add(m.work_words, WORK_RUNNING, 1);
+  Atomics.add(m.words, WORK_RUNNING, 1);
   try {
     const exit_flag = Atomics.load(m.words, EXIT_FLAG) !== 0;
     const start_finished = Atomics.load(m.words, START_FINISHED) !== 0;
@@ -38,8 +36,8 @@ export function* _stp_work_queue(k: Kernel, m: StpModule): Proc<void> {
       yield* schedule_delayed_work(k, env, m, STP_WORK_TIMER_MS);
     }
   } finally {
-    Atomics.sub(m.work_words, WORK_RUNNING, 1);
-    env.notify(m.work_words, WORK_RUNNING);
+    Atomics.sub(m.words, WORK_RUNNING, 1);
+    env.notify(m.words, WORK_RUNNING);
   }
 }
 
@@ -52,8 +50,8 @@ export function* cancel_delayed_work_sync(k: Kernel, env: Env, m: StpModule): Pr
   if (m.work) env.cancel(m.work);
   m.work = null;
   env.trace('cancel_delayed_work');
-  for (let running = Atomics.load(m.work_words, WORK_RUNNING); running !== 0; ) {
-    yield* wait(m.work_words, WORK_RUNNING, running, Infinity, 'the running work item');
-    running = Atomics.load(m.work_words, WORK_RUNNING);
+  for (let running = Atomics.load(m.words, WORK_RUNNING); running !== 0; ) {
+    yield* wait(m.words, WORK_RUNNING, running, Infinity, 'the running work item');
+    running = Atomics.load(m.words, WORK_RUNNING);
   }
 }

@@ -37,9 +37,6 @@ export interface KernelConfig {
   readonly alloc_relay?: (cpu: number, g: RelayGeometry) => RelayBuffers;
 }
 
-/** Words of the delayed work item: how many runs are under way, so removal can wait for them. */
-export const WORK_RUNNING = 0;
-
 export class StpModule {
   state: TransportState = 'loaded';
   /** `_stp_exit_called`: the at-most-once guard of `_stp_cleanup_and_exit`. */
@@ -54,7 +51,6 @@ export class StpModule {
   /** The pending delayed work, if any, and whether removal forbade re-arming it. */
   work: Timer | null = null;
   work_cancelled = false;
-  readonly work_words = new Int32Array(new SharedArrayBuffer(4));
   mode: TransportMode | null = null;
   relays: RelayBuffers[] = [];
   buf_size_mb = 0;

@@ -100,4 +100,17 @@ export interface ModuleSpec {
   readonly url: string;
   readonly name: string;
   readonly points: readonly ProbePoint[];
+  /**
+   * Where the module is among the file's exports: a path of property names, `default` when
+   * absent. A scenario's module is a factory inside the scenario (['SCENARIOS', name, 'module']).
+   */
+  readonly pick?: readonly string[];
+}
+
+/** The export a spec names, from the file's module namespace. */
+export function pick_export(namespace: unknown, spec: ModuleSpec): ProbeModuleExport {
+  let v: unknown = namespace;
+  for (const key of spec.pick ?? ['default']) v = (v as Record<string, unknown> | null)?.[key];
+  if (v === undefined) throw new ModuleError(`module '${spec.name}': ${(spec.pick ?? ['default']).join('.')} not found`);
+  return v as ProbeModuleExport;
 }

@@ -96,6 +96,12 @@ export class RelayWriter {
     assert(this.offset <= this.buf.subbuf_size, 'relay: commit past reservation');
   }
 
+  /** Bytes written and not yet consumed by the reader (whole sub-buffers plus the current one). */
+  used(): number {
+    const consumed = Atomics.load(this.buf.words, CONSUMED);
+    return ((this.produced - consumed) | 0) * this.buf.subbuf_size + this.offset;
+  }
+
   /** Whether committed bytes wait to be published. */
   dirty(): boolean {
     return this.offset !== this.published;

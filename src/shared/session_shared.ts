@@ -10,7 +10,7 @@
 //   3     START_FINISHED        kernel (store)          kworker
 //   4     TRANSPORT_FAILURES    CPUs, kernel (add)      kernel at cleanup
 //   5     CTL_CLOSED            kernel (procfs gone)    staprun's control reader
-//   6     DATA_CLOSED           kernel (relay closed)   -
+//   6     WORK_RUNNING          kworker (add, sub)      kernel (removal waits for 0)
 //   7     MODULE_STATE          kernel (insmod, rmmod)  people (lsmod), tests
 //   8 + 4*cpu + CPU_*           per-CPU record accounting (PROTOCOL.md, "Data")
 
@@ -20,7 +20,8 @@ export const EXIT_FLAG = 2;
 export const START_FINISHED = 3;
 export const TRANSPORT_FAILURES = 4;
 export const CTL_CLOSED = 5;
-export const DATA_CLOSED = 6;
+/** Runs of the delayed work item under way (a count: a run that re-armed may still be finishing). */
+export const WORK_RUNNING = 6;
 export const MODULE_STATE = 7;
 /** MODULE_STATE: not loaded yet, loaded (init_module returned 0), removed. */
 export const MODULE_NONE = 0;

@@ -9,7 +9,7 @@
 // "clock points" drawn like the change points, so a timer (the 10 ms work item) can fire in the
 // middle of a protocol step, which is where the exit races live.
 import type { FaultName } from '../../shared/seam.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../shared/rng.ts';
 import type { Choice, Strategy } from '../strategy.ts';
 import { FAULT_ODDS } from './random.ts';
 
@@ -18,8 +18,8 @@ const K_INITIAL = 64;
 
 export class PctStrategy implements Strategy {
   private rng = new Rng(0);
-  /** Priority of each task seen this run, by id; initial ones are all above `depth`. */
-  private readonly priority = new Map<number, number>();
+  /** Priority of each task seen this run, by task id (0 = not seen yet); initial ones > depth. */
+  private priority: number[] = [];
   /** Decision counts at which a priority change happens, with the priority it sets (1..D-1). */
   private readonly change_at = new Map<number, number>();
   private readonly clock_at = new Set<number>();
@@ -38,7 +38,7 @@ export class PctStrategy implements Strategy {
   begin(seed: number): void {
     this.k = Math.max(this.k, this.step);
     this.rng = new Rng(seed);
-    this.priority.clear();
+    this.priority = [];
     this.change_at.clear();
     this.clock_at.clear();
     this.fired.clear();
@@ -55,7 +55,7 @@ export class PctStrategy implements Strategy {
     if (drop === undefined) return best;
     // A change point: the task about to run drops below every initial priority, and the next
     // highest runs instead.
-    this.priority.set((ready[best] as Choice).id, drop);
+    this.priority[(ready[best] as Choice).id] = drop;
     return this.highest(ready);
   }
 
@@ -73,11 +73,11 @@ export class PctStrategy implements Strategy {
   }
 
   private priority_of(c: Choice): number {
-    let p = this.priority.get(c.id);
+    let p = this.priority[c.id];
     if (p === undefined) {
       // A random real above depth: together they order tasks by a uniform random permutation.
       p = this.depth + this.rng.u32() / 4294967296;
-      this.priority.set(c.id, p);
+      this.priority[c.id] = p;
     }
     return p;
   }

@@ -1,7 +1,7 @@
 // `random`: a uniform walk. At every decision each runnable task, and advancing time, are equally
 // likely; each enabled fault fires at most once, at a point drawn from the seed.
 import type { FaultName } from '../../shared/seam.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../shared/rng.ts';
 import type { Choice, Strategy } from '../strategy.ts';
 
 /** One fault point in FAULT_ODDS fires (until that fault has fired once in the run). */

@@ -7,7 +7,7 @@ import { CpuCrash } from '../../cpus/cpu.ts';
 import { CpuHost } from '../../cpus/cpu_host.ts';
 import type { CpuLoadRequest } from '../../kernel/syscalls.ts';
 import { message_of } from '../errors.ts';
-import { instantiate, type ProbeModuleExport } from '../probe_module.ts';
+import { instantiate, pick_export } from '../probe_module.ts';
 import type { FaultName, Thread } from '../seam.ts';
 import { TraceRingWriter, type TraceRingBuffers } from '../trace_ring.ts';
 import { make_log, type LogLevel } from './logger.ts';
@@ -55,8 +55,11 @@ const api = {
   ping: (): number => cpu,
 
   async load(req: CpuRealLoad): Promise<void> {
-    // A new URL per load: each load is a fresh copy of the module, with fresh module state.
-    const mod = (await import(`${req.spec.url}?cpu=${cpu}&load=${++loads}`)) as { default: ProbeModuleExport };
+    // A new URL per load: each load is a fresh copy of the module, with fresh module state. A
+    // module inside a scenario is a factory, fresh at every call: its file is imported once.
+    loads++;
+    const url = req.spec.pick ? req.spec.url : `${req.spec.url}?cpu=${cpu}&load=${loads}`;
+    const exported = pick_export(await import(url), req.spec);
     const runtime = new ThreadRuntime({
       words: req.words,
       ring: new TraceRingWriter(req.ring),
@@ -70,7 +73,7 @@ const api = {
       },
       on_task_error: (_th, _task, e) => die(e),
     });
-    host.load(runtime.env(th), instantiate(mod.default), req);
+    host.load(runtime.env(th), instantiate(exported), req);
     rt = runtime;
   },
 

@@ -1,4 +1,4 @@
-// The explorer's only source of randomness: sfc32, seeded through splitmix32, so a schedule is a
+// The only source of randomness of the explorer and of stress runs: sfc32, seeded through splitmix32, so a schedule is a
 // function of its seed on every machine. Never Math.random.
 
 export class Rng {
