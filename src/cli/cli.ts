@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.ts';
 import { explore_command, merge_results_command, replay_command } from './commands/explore.ts';
 import { demo_command, run_command } from './commands/run.ts';
+import { stress_command } from './commands/stress.ts';
 
 /** Builds the command tree; tests parse with it without running anything. */
 export function make_cli(on_code: (code: number) => void): Command {
@@ -16,5 +17,6 @@ export function make_cli(on_code: (code: number) => void): Command {
   program.addCommand(explore_command(on_code));
   program.addCommand(replay_command(on_code));
   program.addCommand(merge_results_command(on_code));
+  program.addCommand(stress_command(on_code));
   return program;
 }

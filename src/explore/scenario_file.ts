@@ -4,9 +4,24 @@ import { access } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError, message_of } from '../shared/errors.ts';
-import { ModuleError, validate_module } from '../shared/probe_module.ts';
+import { ModuleError, validate_module, type ModuleSpec } from '../shared/probe_module.ts';
+import { compiled_url } from '../shared/real/paths.ts';
 import type { Scenario } from './scenario.ts';
-import { SCENARIOS, SCENARIO_NAMES } from './scenarios.ts';
+import { SCENARIOS, SCENARIOS_URL, SCENARIO_NAMES } from './scenarios.ts';
+
+/**
+ * A scenario's probe module as real CPU workers load it: the file that defines the scenario, and
+ * the path to its module factory there.
+ */
+export function scenario_module_spec(name: string, sc: Scenario): ModuleSpec {
+  const builtin = SCENARIOS[name] !== undefined;
+  return {
+    url: builtin ? compiled_url(SCENARIOS_URL) : pathToFileURL(resolve(name)).href,
+    name: sc.name,
+    points: validate_module(sc.module, sc.name),
+    pick: builtin ? ['SCENARIOS', name, 'module'] : ['default', 'module'],
+  };
+}
 
 export async function load_scenario(name: string): Promise<Scenario> {
   const builtin = SCENARIOS[name];

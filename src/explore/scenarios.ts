@@ -192,3 +192,6 @@ function any_triggers(ctx: ScenarioContext): void {
 }
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
+
+/** Where CPU workers import the built-in scenarios' modules from (stress on real threads). */
+export const SCENARIOS_URL = import.meta.url;

@@ -2,7 +2,7 @@
 // thread, the CPUs on theirs, a person's actions (`--at`) on a timer. It ends when staprun has
 // exited, or died, and the module is gone; then its trace is collected and summarised.
 import { MessageChannel } from 'node:worker_threads';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import * as Comlink from 'comlink';
 import { Kernel, type RunShared } from '../kernel/module.ts';
 import { KERNEL_OPS, write_cmd, type CpuLoadRequest, type KernelOp } from '../kernel/syscalls.ts';
@@ -12,12 +12,22 @@ import { SHUTDOWN_WATCHDOG_MS } from '../shared/limits.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
 import type { CpuRealLoad } from '../shared/real/cpu_worker.ts';
-import { fault_plan } from '../shared/real/faults.ts';
+import { fault_plan, seeded_fault_plan } from '../shared/real/faults.ts';
 import { serve } from '../shared/real/rpc.ts';
-import { ThreadRuntime } from '../shared/real/runtime.ts';
+import { ThreadRuntime, type Jitter } from '../shared/real/runtime.ts';
 import type { KernelSyscallApi, StaprunStart } from '../shared/real/staprun_worker.ts';
 import type { FaultName, Proc, Thread } from '../shared/seam.ts';
-import { START_FINISHED, session_words } from '../shared/session_shared.ts';
+import { STEP, sleep, wait } from '../shared/seam.ts';
+import { Rng } from '../shared/rng.ts';
+import { _stp_exit } from '../cpus/cpu.ts';
+import type { ScenarioContext } from '../explore/scenario.ts';
+import {
+  MODULE_LOADED,
+  MODULE_NONE,
+  MODULE_STATE,
+  START_FINISHED,
+  session_words,
+} from '../shared/session_shared.ts';
 import { trace_ring_buffers } from '../shared/trace_ring.ts';
 import type { StaprunMail } from '../staprun/host.ts';
 import { user_action, type TimedAction, type UserAction } from '../user/actions.ts';
@@ -43,7 +53,17 @@ export interface RunOptions {
   readonly trace_path: string | null;
   /** Extra header fields for the trace (the command line, versions). */
   readonly trace_header?: Readonly<Record<string, unknown>>;
+  /** A scenario's outside world (stress), started with staprun. */
+  readonly actors?: (ctx: ScenarioContext) => void;
+  /** Stress: seeded random delays at every waiting point, and faults at seeded points. */
+  readonly stress?: { readonly seed: number };
+  /** Caps the relay memory the machine grants (a scenario's small buffers). */
+  readonly relay_mem_limit?: number;
 }
+
+/** Stress jitter: one effect in JITTER_ODDS waits 0..JITTER_MAX_MS ms. */
+const JITTER_ODDS = 6;
+const JITTER_MAX_MS = 2;
 
 export interface RunResult {
   /** staprun's exit status; 137 when it was killed. */
@@ -80,12 +100,17 @@ export class Run {
   private early_mail: StaprunMail[] = [];
   private staprun_killed = false;
   private pending_user = new Set<UserAction>();
+  /** A scenario's people still acting: they may remove the module themselves. */
+  private actors_running = 0;
+  /** Stress: where each thread's jitter and faults are drawn from. */
+  private readonly rng: Rng | null;
 
   constructor(
     private readonly machine: Machine,
     private readonly opts: RunOptions,
   ) {
     const cpus = machine.cpus.length;
+    this.rng = opts.stress ? new Rng(opts.stress.seed) : null;
     this.rings.cpus = machine.cpus.map(() => trace_ring_buffers());
     this.collector = new TraceCollector([this.rings.staprun, ...this.rings.cpus]);
     this.shared = { words: session_words(cpus), ctl: ctl_queue_buffers(), trace_handlers: opts.trace_handlers };
@@ -93,19 +118,26 @@ export class Run {
       words: this.shared.words,
       ring: this.collector,
       t0_ms: this.t0_ms,
-      faults: fault_plan(opts.faults),
+      faults: this.rng ? seeded_fault_plan(opts.faults, this.rng.u32()) : fault_plan(opts.faults),
+      ...this.jitter(),
       logger: machine.options.logger,
       local: ['kernel', 'kworker', 'user'],
       call: (to, op, args) => this.route(to, op, args),
       send_remote: (to, mail) => this.send_remote(to, mail),
       on_task_error: (th, task, e) => this.model_error(`${th} (${task}): ${message_of(e)}`),
     });
+    const mem = Math.min(machine.relay_mem_limit(), opts.relay_mem_limit ?? Infinity);
     this.kernel = new Kernel(
-      { cpus, mutant: opts.mutant, relay_mem_limit: machine.relay_mem_limit() },
+      { cpus, mutant: opts.mutant, relay_mem_limit: mem },
       this.rt.env('kernel'),
       this.rt.env('kworker'),
       this.shared,
     );
+  }
+
+  /** Stress: a jitter for one more thread, its seed drawn from the run's. */
+  private jitter(): { jitter?: Jitter } {
+    return this.rng ? { jitter: { seed: this.rng.u32(), odds: JITTER_ODDS, max_ms: JITTER_MAX_MS } } : {};
   }
 
   /** A signal to the run from outside (the stapsim process got ^C or SIGTERM). */
@@ -137,6 +169,7 @@ export class Run {
           this.pending_user.add(a.action);
           this.rt.env('user').after(a.ms, 'user', a.action, () => this.user_proc(a.action));
         }
+        this.opts.actors?.(this.scenario_context());
       });
       await this.module_gone();
     } finally {
@@ -155,6 +188,11 @@ export class Run {
       model_errors: this.model_errors,
       leftover,
     };
+  }
+
+  /** The trace so far (a run that hangs is reported with what it did). */
+  trace_so_far(): readonly Record<string, unknown>[] {
+    return this.collector.peek();
   }
 
   /** Whether a module is loaded now (inserted, and not yet removed). */
@@ -193,6 +231,7 @@ export class Run {
       kernel_port: port2,
       out_path: this.opts.out_path,
       err_path: this.opts.err_path ?? null,
+      ...this.jitter(),
     };
     try {
       const done = staprun.remote.call('start', Comlink.transfer(start, [port2]));
@@ -220,10 +259,10 @@ export class Run {
     for (;;) {
       const m = this.kernel.module;
       if (m === null && this.rt.activity().tasks === 0) return;
-      if (m !== null && !m.removing && !this.pending_user.has('rmmod')) {
+      if (m !== null && !m.removing && !this.pending_user.has('rmmod') && this.actors_running === 0) {
         // staprun is gone and left the module loaded (killed, or its rmmod failed): remove it
         // as a person would, so the machine is clean for the next run.
-        process.stderr.write(`stapsim: the module is still loaded after staprun ended; removing it (rmmod)\n`);
+        this.notice('the module is still loaded after staprun ended; removing it (rmmod)');
         await this.user('rmmod');
         continue;
       }
@@ -232,6 +271,47 @@ export class Run {
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
+  }
+
+  /** What a scenario's actors see on real threads: the same verbs as in the simulator. */
+  private scenario_context(): ScenarioContext {
+    const rng = this.rng ?? new Rng(0);
+    const user = this.rt.env('user');
+    const words = this.shared.words;
+    return {
+      choose: (n) => rng.below(n),
+      fault: (name) => user.fault(name),
+      user: (name, body) => {
+        this.actors_running++;
+        this.rt
+          .run('user', name, body)
+          .catch((e: unknown) => this.model_error(`user (${name}): ${message_of(e)}`))
+          .finally(() => this.actors_running--);
+      },
+      act: (action) => this.user_proc(action),
+      stp_exit: () => {
+        const m = this.kernel.module;
+        if (m === null || m.loading || m.removing) return false;
+        _stp_exit(this.rt.env('kernel'), words);
+        return true;
+      },
+      staprun_running: () => this.staprun_alive,
+      until_loaded: () => this.until_loaded(),
+      steps: function* (n) {
+        for (let i = 0; i < n; i++) yield STEP;
+      },
+      sleep: (ms) => sleep(ms, 'user waits'),
+    };
+  }
+
+  /** A person watching lsmod: until the module is loaded, or clearly never will be. */
+  private *until_loaded(): Proc<boolean> {
+    const words = this.shared.words;
+    const may_load = (): boolean => this.staprun_alive || this.kernel.module?.loading === true;
+    while (Atomics.load(words, MODULE_STATE) === MODULE_NONE && may_load()) {
+      yield* wait(words, MODULE_STATE, MODULE_NONE, 10, 'the module to be loaded');
+    }
+    return Atomics.load(words, MODULE_STATE) === MODULE_LOADED;
   }
 
   private user(action: UserAction): Promise<unknown> {
@@ -267,6 +347,8 @@ export class Run {
       ring: this.rings.cpus[index] ?? trace_ring_buffers(),
       t0_ms: this.t0_ms,
       faults: this.opts.faults,
+      ...(this.rng ? { fault_seed: this.rng.u32() } : {}),
+      ...this.jitter(),
     };
     return cpu.remote.call('load', load);
   }
@@ -278,6 +360,13 @@ export class Run {
       return;
     }
     this.staprun.remote.call('mail', mail as StaprunMail).catch(() => undefined);
+  }
+
+  /** stapsim's own word to the person running it, where staprun's stderr goes. */
+  private notice(text: string): void {
+    const line = `stapsim: ${text}\n`;
+    if (this.opts.err_path) appendFileSync(this.opts.err_path, line);
+    else process.stderr.write(line);
   }
 
   private model_error(text: string): void {

@@ -34,6 +34,12 @@ export class TraceCollector implements TraceSink {
     for (const r of this.readers) for (const line of r.drain()) this.write(line);
   }
 
+  /** What has been collected so far, in order, for a run that may never end (a hang). */
+  peek(): readonly Record<string, unknown>[] {
+    this.drain();
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>).sort((a, b) => (a.seq as number) - (b.seq as number));
+  }
+
   finish(): CollectedTrace {
     this.drain();
     const parsed = this.lines.map((line) => ({ line, ev: JSON.parse(line) as Record<string, unknown> }));

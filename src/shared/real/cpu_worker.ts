@@ -12,8 +12,8 @@ import type { FaultName, Thread } from '../seam.ts';
 import { TraceRingWriter, type TraceRingBuffers } from '../trace_ring.ts';
 import { make_log, type LogLevel } from './logger.ts';
 import { serve } from './rpc.ts';
-import { fault_plan } from './faults.ts';
-import { ThreadRuntime } from './runtime.ts';
+import { fault_plan, seeded_fault_plan } from './faults.ts';
+import { ThreadRuntime, type Jitter } from './runtime.ts';
 
 export interface CpuWorkerData {
   readonly cpu: number;
@@ -25,6 +25,9 @@ export interface CpuRealLoad extends CpuLoadRequest {
   readonly ring: TraceRingBuffers;
   readonly t0_ms: number;
   readonly faults: readonly FaultName[];
+  /** Stress: faults at points drawn from this seed, and jittered effects. */
+  readonly fault_seed?: number;
+  readonly jitter?: Jitter;
 }
 
 export interface CpuActivity {
@@ -64,7 +67,8 @@ const api = {
       words: req.words,
       ring: new TraceRingWriter(req.ring),
       t0_ms: req.t0_ms,
-      faults: fault_plan(req.faults),
+      faults: req.fault_seed === undefined ? fault_plan(req.faults) : seeded_fault_plan(req.faults, req.fault_seed),
+      ...(req.jitter ? { jitter: req.jitter } : {}),
       logger: log.logger,
       local: [th],
       call: (to) => Promise.reject(new Error(`${th} cannot call ${to}: probe context`)),

@@ -18,6 +18,7 @@ import type {
   Timer,
   WaitResult,
 } from '../seam.ts';
+import { Rng } from '../rng.ts';
 import { is_proc } from '../seam.ts';
 import { TRACE_SEQ } from '../session_shared.ts';
 
@@ -46,6 +47,15 @@ export interface ThreadRuntimeDeps {
   readonly send_remote: (to: Thread, mail: unknown) => void;
   /** A task ended with an exception nobody joined: a bug in the model, reported once. */
   readonly on_task_error: (th: Thread, task: string, e: unknown) => void;
+  /** Stress: seeded random delays at every effect, so runs take many different interleavings. */
+  readonly jitter?: Jitter;
+}
+
+/** One delay in `odds` effects, of 0..max_ms milliseconds, drawn from `seed`. */
+export interface Jitter {
+  readonly seed: number;
+  readonly odds: number;
+  readonly max_ms: number;
 }
 
 // Node 20 has Atomics.waitAsync (V8 11.3); its type is in lib ES2024, which would also admit
@@ -88,6 +98,7 @@ interface RealTask extends TaskRef {
 }
 
 export class ThreadRuntime {
+  private readonly rng: Rng | null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly mailboxes = new Map<Thread, Mailbox>();
   private readonly mutexes = new WeakMap<Lock, Mutex>();
@@ -96,7 +107,9 @@ export class ThreadRuntime {
   private running = 0;
   private closed = false;
 
-  constructor(readonly deps: ThreadRuntimeDeps) {}
+  constructor(readonly deps: ThreadRuntimeDeps) {
+    this.rng = deps.jitter ? new Rng(deps.jitter.seed) : null;
+  }
 
   env(th: Thread): Env {
     let e = this.envs.get(th);
@@ -157,6 +170,7 @@ export class ThreadRuntime {
       input = undefined;
       if (r.done) return r.value;
       const e = r.value;
+      if (this.rng) await this.jitter(this.rng);
       if (e.k === 'step') continue;
       try {
         input = await this.perform(th, e);
@@ -182,6 +196,12 @@ export class ThreadRuntime {
       case 'join':
         return (e.task as RealTask).done;
     }
+  }
+
+  private async jitter(rng: Rng): Promise<void> {
+    const j = this.deps.jitter as Jitter;
+    if (!rng.one_in(j.odds)) return;
+    await new Promise<void>((resolve) => this.timeout(rng.below(j.max_ms + 1), resolve));
   }
 
   private async wait(arr: Int32Array, index: number, value: number, ms: number): Promise<WaitResult> {

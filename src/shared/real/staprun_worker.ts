@@ -11,7 +11,7 @@ import { message_of } from '../errors.ts';
 import { TraceRingWriter, type TraceRingBuffers } from '../trace_ring.ts';
 import { make_log, type LogLevel } from './logger.ts';
 import { RemoteEnd, serve } from './rpc.ts';
-import { ThreadRuntime } from './runtime.ts';
+import { ThreadRuntime, type Jitter } from './runtime.ts';
 import { RealStaprunHost } from './staprun_host_real.ts';
 
 export interface StaprunWorkerData {
@@ -29,6 +29,7 @@ export interface StaprunStart {
   readonly kernel_port: MessagePort;
   readonly out_path: string | null;
   readonly err_path: string | null;
+  readonly jitter?: Jitter;
 }
 
 /** What the kernel serves to staprun: every syscall by name. */
@@ -51,6 +52,7 @@ const api = {
       ring: new TraceRingWriter(cfg.ring),
       t0_ms: cfg.t0_ms,
       faults: () => false,
+      ...(cfg.jitter ? { jitter: cfg.jitter } : {}),
       logger: log.logger,
       local: ['staprun'],
       call: (to, op, args) =>
