@@ -8,6 +8,7 @@ import type { Mutant } from '../shared/mutants.ts';
 import { level_for, make_log } from '../shared/real/logger.ts';
 import type { FaultName } from '../shared/seam.ts';
 import type { TimedAction } from '../user/actions.ts';
+import { build_id } from '../build_id.ts';
 import { VERSION } from '../version.ts';
 
 /** Flags of `run` as commander hands them over, already parsed and checked. */
@@ -56,7 +57,7 @@ export async function run_module(path: string, flags: RunFlags): Promise<number>
       mutant: flags.mutant ?? null,
       trace_handlers: flags.traceHandlers ?? false,
       trace_path: flags.trace ?? null,
-      trace_header: { stapsim: VERSION, node: process.version, argv: process.argv.slice(2) },
+      trace_header: { stapsim: VERSION, build: build_id(), node: process.version, argv: process.argv.slice(2) },
     });
     if (result.trace_lost > 0) {
       process.stderr.write(`stapsim: ${result.trace_lost} trace events were lost (trace buffers full)\n`);

@@ -9,12 +9,15 @@ export class HandlerAbort extends Error {}
 export interface ContextHost {
   readonly cpu: number;
   readonly target: number;
+  /** The probe point whose handler is running. */
+  current_pp(): string;
   print(text: string): void;
   stp_exit(): void;
   oob(text: string): void;
 }
 
-export function make_context(host: ContextHost, pp: string): ProbeContext {
+/** One context per CPU serves all its handlers (they never overlap on a CPU). */
+export function make_context(host: ContextHost): ProbeContext {
   return {
     printf: (fmt, ...args) => host.print(format(fmt, args)),
     print: (s) => host.print(to_text(s)),
@@ -28,6 +31,6 @@ export function make_context(host: ContextHost, pp: string): ProbeContext {
     warn: (msg) => host.oob(`WARNING: ${msg}\n`),
     cpu: () => host.cpu,
     target: () => host.target,
-    pp: () => pp,
+    pp: () => host.current_pp(),
   };
 }

@@ -54,7 +54,6 @@ export interface RegisterArgs {
 interface Probe {
   readonly point: ProbePoint;
   readonly handler: (ctx: ProbeContext) => void;
-  readonly ctx: ProbeContext;
   timer: Timer | null;
   next_due_ns: number;
 }
@@ -86,6 +85,7 @@ export class Cpu implements ContextHost {
   private registered = false;
   private unloaded = false;
   private in_handler: string | null = null;
+  private readonly ctx: ProbeContext = make_context(this);
 
   constructor(
     private readonly env: Env,
@@ -102,7 +102,7 @@ export class Cpu implements ContextHost {
     this.probes = def.probes.map((p, i) => {
       const point = args.points[i];
       assert(point !== undefined && point.text === p.point.trim(), 'probe order differs');
-      return { point, handler: p.handler, ctx: make_context(this, point.text), timer: null, next_due_ns: 0 };
+      return { point, handler: p.handler, timer: null, next_due_ns: 0 };
     });
   }
 
@@ -113,17 +113,15 @@ export class Cpu implements ContextHost {
     this.writer = args.relay ? new RelayWriter(args.relay, this.env) : null;
   }
 
-  /** Kernel, inside probe_start: arms this CPU's timer probes. Returns 0 or -1. */
-  register_probes(args: RegisterArgs): number {
+  /** Kernel, inside probe_start: arms this CPU's timer probes. */
+  register_probes(args: RegisterArgs): void {
     assert(!this.registered && !this.unloaded, 'register_probes twice');
-    if (this.env.fault('probe_start', this.env.th)) return -1;
     this.env.trace('register_probes');
     this.registered = true;
     for (const p of this.probes) {
       const mine = p.point.kind === 'profile' || (p.point.kind === 'timer' && args.begin_end_timers);
       if (mine) this.arm(p, this.env.now_ns() + p.point.period_ns);
     }
-    return 0;
   }
 
   /** Kernel, probe_start / probe_exit: runs every begin or end probe on this CPU, in order. */
@@ -193,7 +191,7 @@ export class Cpu implements ContextHost {
     }
     this.in_handler = p.point.text;
     try {
-      p.handler(p.ctx);
+      p.handler(this.ctx);
     } catch (e) {
       if (!(e instanceof HandlerAbort)) {
         const why = e instanceof Error ? e.message : String(e);
@@ -211,6 +209,10 @@ export class Cpu implements ContextHost {
   }
 
   // ContextHost: what a handler's ctx calls.
+
+  current_pp(): string {
+    return this.in_handler ?? '';
+  }
 
   print(text: string): void {
     assert(this.in_handler !== null, 'print outside a handler');

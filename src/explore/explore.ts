@@ -11,6 +11,7 @@ import { merge_results } from './merge.ts';
 import { save_schedule, trace_sha256, type ScheduleFile } from './schedule_file.ts';
 import { load_scenario } from './scenario_file.ts';
 import { parse_strategy, strategy_name } from './strategies/index.ts';
+import { build_id } from '../build_id.ts';
 import { VERSION } from '../version.ts';
 
 export interface ExploreOptions {
@@ -125,6 +126,7 @@ async function save_failure(
   const file: ScheduleFile = {
     stapsim_schedule: 1,
     version: VERSION,
+    build: build_id(),
     scenario: o.scenario,
     strategy: r.strategy,
     seed: f.seed,

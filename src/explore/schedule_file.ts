@@ -7,12 +7,15 @@ import { UserError, message_of } from '../shared/errors.ts';
 import { is_mutant, type Mutant } from '../shared/mutants.ts';
 import { FAULT_NAMES, type FaultName } from '../shared/seam.ts';
 import type { TraceEvent } from '../trace/event.ts';
+import { build_id } from '../build_id.ts';
 import { VERSION } from '../version.ts';
 
 export interface ScheduleFile {
   readonly stapsim_schedule: 1;
-  /** The stapsim that found it: decisions are numbered by this version's code. */
+  /** The stapsim that found it: decisions are numbered by this version's code ... */
   readonly version: string;
+  /** ... and this exact build of it (see build_id.ts). */
+  readonly build: string;
   /** A built-in scenario's name, or the path of a scenario file. */
   readonly scenario: string;
   /** How it was found (random, pct:2, dfs), and the schedule's seed there. */
@@ -55,8 +58,11 @@ export function load_schedule(path: string): ScheduleFile {
   };
   if (typeof f !== 'object' || f === null || f.stapsim_schedule !== 1) bad('not a stapsim schedule file');
   const s = f as ScheduleFile;
-  if (s.version !== VERSION) {
-    throw new UserError(`schedule '${path}' was saved by stapsim ${String(s.version)}; this is ${VERSION}`);
+  if (s.version !== VERSION || s.build !== build_id()) {
+    throw new UserError(
+      `schedule '${path}' was saved by stapsim ${String(s.version)} build ${String(s.build)}; ` +
+        `this is ${VERSION} build ${build_id()}: decisions would not mean the same`,
+    );
   }
   if (typeof s.scenario !== 'string') bad('no scenario');
   if (typeof s.seed !== 'number') bad('no seed');

@@ -123,8 +123,14 @@ export function* _stp_handle_start(k: Kernel, m: StpModule): Proc<SysResult> {
     rc = yield* probe_start(k, m);
     env.trace('probe_start:done', { rc });
     m.state = rc < 0 ? 'start_failed' : 'started';
-    // Era A: a failed start marks cleanup done, so probe_exit never runs (PROTOCOL.md).
-    if (rc < 0) m.exit_called = true;
+    if (rc < 0) {
+      // Era A: a failed start marks cleanup done, so probe_exit never runs (PROTOCOL.md). A probe
+      // registered before the failure may already have fired: flush now, since no final flush
+      // will come, so staprun's last read finds its output (found by the explorer: a timer
+      // probe's record was otherwise lost without being counted).
+      m.exit_called = true;
+      yield* relay_flush_all(k, m);
+    }
     if (!k.mutant('early-start-flag')) yield* set_start_finished(env, m);
   } finally {
     env.unlock(m.lock);

@@ -70,7 +70,8 @@ const decoder = new TextDecoder();
 export const SIM_DEFAULT_LIMITS: RunLimits = {
   max_steps: 200_000,
   max_time_ns: 3600e9,
-  grace_ns: 50e6,
+  // Long enough for a work item left armed by a broken removal to run once more (two ticks).
+  grace_ns: 20e6,
 };
 
 const specs = new WeakMap<object, ModuleSpec>();

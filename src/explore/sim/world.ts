@@ -457,31 +457,36 @@ export class World {
   }
 
   private make_env(th: Thread): Env {
-    return {
-      th,
-      now_ns: () => this.now_ns,
-      trace: (ev: string, fields?: Fields): void => {
-        this.trace.push({ seq: this.trace_seq++, ts: this.now_ns, th, ev, ...fields });
-      },
-      send: (to: Thread, mail: unknown): void => this.send(to, mail),
-      after: (ms: number, on: Thread, what: string, body: Body): Timer => {
-        const t: SimTimer = this.add_timer(ms, what, () => {
-          t.task = this.spawn(on, what, body);
-        });
-        return t;
-      },
-      cancel: (timer: Timer): boolean => this.cancel(timer as SimTimer),
-      spawn: (on: Thread, name: string, body: Body): TaskRef => this.spawn(on, name, body),
-      notify: (arr: Int32Array, index: number): void => this.notify(arr, index),
-      unlock: (lock: Lock): void => {
-        const l = this.sim_lock(lock);
-        const next = l.waiters.shift() ?? null;
-        l.owner = next;
-        if (next) this.wake(next, undefined);
-      },
-      fault: (name: FaultName, where?: string): boolean => this.fault(name, where ?? th),
-      log: (): void => {},
-    };
+    return new SimEnv(this, th);
+  }
+
+  // What an actor's Env does, by thread: SimEnv delegates here (one object per thread, no
+  // closures: a campaign makes a World per schedule).
+
+  /** @internal */
+  env_trace(th: Thread, ev: string, fields: Fields | undefined): void {
+    this.trace.push({ seq: this.trace_seq++, ts: this.now_ns, th, ev, ...fields });
+  }
+
+  /** @internal */
+  env_after(ms: number, on: Thread, what: string, body: Body): Timer {
+    const t: SimTimer = this.add_timer(ms, what, () => {
+      t.task = this.spawn(on, what, body);
+    });
+    return t;
+  }
+
+  /** @internal */
+  env_unlock(lock: Lock): void {
+    const l = this.sim_lock(lock);
+    const next = l.waiters.shift() ?? null;
+    l.owner = next;
+    if (next) this.wake(next, undefined);
+  }
+
+  /** @internal */
+  env_fault(name: FaultName, where: string): boolean {
+    return this.fault(name, where);
   }
 
   /**
@@ -489,7 +494,8 @@ export class World {
    * stepped. On real threads a timer's body starts the moment it fires, so "not started" is
    * exactly when a cancel can still stop it there too.
    */
-  private cancel(t: SimTimer): boolean {
+  /** @internal */
+  cancel(t: SimTimer): boolean {
     if (t.cancelled) return false;
     if (!t.fired) {
       t.cancelled = true;
@@ -504,7 +510,8 @@ export class World {
     return true;
   }
 
-  private send(to: Thread, mail: unknown): void {
+  /** @internal */
+  send(to: Thread, mail: unknown): void {
     if (this.dead.has(to)) return;
     const r = this.receivers.get(to);
     if (r) {
@@ -520,7 +527,8 @@ export class World {
     box.push(mail);
   }
 
-  private notify(arr: Int32Array, index: number): void {
+  /** @internal */
+  notify(arr: Int32Array, index: number): void {
     for (let i = 0; i < this.word_waiters.length; ) {
       const t = this.word_waiters[i] as SimTask;
       if (t.wait_arr === arr && t.wait_index === index) {
@@ -534,4 +542,50 @@ export class World {
       }
     }
   }
+}
+
+/** An actor's view of the world. */
+class SimEnv implements Env {
+  constructor(
+    private readonly w: World,
+    readonly th: Thread,
+  ) {}
+
+  now_ns(): number {
+    return this.w.now_ns;
+  }
+
+  trace(ev: string, fields?: Fields): void {
+    this.w.env_trace(this.th, ev, fields);
+  }
+
+  send(to: Thread, mail: unknown): void {
+    this.w.send(to, mail);
+  }
+
+  after(ms: number, on: Thread, what: string, body: Body): Timer {
+    return this.w.env_after(ms, on, what, body);
+  }
+
+  cancel(timer: Timer): boolean {
+    return this.w.cancel(timer as SimTimer);
+  }
+
+  spawn(on: Thread, name: string, body: Body): TaskRef {
+    return this.w.spawn(on, name, body);
+  }
+
+  notify(arr: Int32Array, index: number): void {
+    this.w.notify(arr, index);
+  }
+
+  unlock(lock: Lock): void {
+    this.w.env_unlock(lock);
+  }
+
+  fault(name: FaultName, where?: string): boolean {
+    return this.w.env_fault(name, where ?? this.th);
+  }
+
+  log(): void {}
 }
