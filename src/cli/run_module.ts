@@ -1,6 +1,9 @@
 // The `run` action: checked flags in, one run on a freshly booted machine, staprun's exit status
 // out. The process's ^C, SIGTERM and SIGHUP go to the run (to staprun: shutdown path 1).
 import { cpus as host_cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { timeline_json } from '../explore/timeline.ts';
+import type { TraceEvent } from '../trace/event.ts';
 import { Machine } from '../machine/machine.ts';
 import { load_module_file } from '../machine/module_file.ts';
 import { format_summary } from '../machine/summary.ts';
@@ -26,6 +29,7 @@ export interface RunFlags {
   fault?: FaultName[];
   mutant?: Mutant;
   summary?: boolean;
+  timeline?: string;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -55,10 +59,15 @@ export async function run_module(path: string, flags: RunFlags): Promise<number>
       at: flags.at ?? [],
       faults: flags.fault ?? [],
       mutant: flags.mutant ?? null,
-      trace_handlers: flags.traceHandlers ?? false,
+      // A timeline shows every handler and the relay fill, which only detailed tracing records.
+      trace_handlers: (flags.traceHandlers ?? false) || flags.timeline !== undefined,
       trace_path: flags.trace ?? null,
       trace_header: { stapsim: VERSION, build: build_id(), node: process.version, argv: process.argv.slice(2) },
     });
+    if (flags.timeline !== undefined) {
+      const events = result.events as unknown as TraceEvent[];
+      writeFileSync(flags.timeline, timeline_json(events, { cpus: machine.cpus.length, title: spec.name }));
+    }
     if (result.trace_lost > 0) {
       process.stderr.write(`stapsim: ${result.trace_lost} trace events were lost (trace buffers full)\n`);
     }

@@ -71,6 +71,10 @@ const RUN_OPTIONS: { readonly [K in keyof Required<RunFlags>]: OptionEntry } = {
     parse: one_of(Object.keys(MUTANTS) as Mutant[]),
   },
   summary: { flags: '--summary', description: 'print the shutdown path, drops and timings at exit' },
+  timeline: {
+    flags: '--timeline <FILE>',
+    description: "write the run's timeline (Chrome trace-event JSON, opens in Perfetto); traces every handler",
+  },
 };
 
 function add_options(cmd: Command): Command {
