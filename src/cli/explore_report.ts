@@ -25,7 +25,7 @@ export function to_json(r: ExploreReport): Record<string, unknown> {
     violations_by_rule: r.violations_by_rule,
     exhausted: r.exhausted,
     interrupted: r.interrupted,
-    campaign: { ...campaign, failures: r.failures.map(({ file: _f, replay: _r, ...rest }) => rest) },
+    campaign,
   };
 }
 

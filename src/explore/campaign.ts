@@ -12,6 +12,7 @@ import type { Scenario } from './scenario.ts';
 import { SimPool } from './sim/pool.ts';
 import { DfsSearch } from './strategies/dfs.ts';
 import { make_strategy, strategy_name, type StrategySpec } from './strategies/index.ts';
+import { PctStrategy } from './strategies/pct.ts';
 
 export interface CampaignOptions {
   readonly scenario: Scenario;
@@ -77,6 +78,7 @@ export function run_campaign(o: CampaignOptions): CampaignResult {
   const t0 = performance.now();
   const faults = new Set([...(o.scenario.faults ?? []), ...o.faults]);
   const strategy = make_strategy(o.strategy, faults);
+  if (strategy instanceof PctStrategy) calibrate(strategy, o);
   const dfs = o.strategy.kind === 'dfs' ? new DfsSearch(o.preemptions) : null;
   const pool = new SimPool();
   const coverage: Record<string, number> = Object.fromEntries(all_cells().map((c) => [c, 0]));
@@ -149,6 +151,22 @@ export function run_campaign(o: CampaignOptions): CampaignResult {
     exhausted,
     interrupted,
   };
+}
+
+const CALIBRATION_RUNS = 8;
+
+/**
+ * PCT needs k, a run's length in decisions. It is measured on a few runs of this scenario with
+ * seeds of their own, the same in every shard, so the campaign does not depend on its split.
+ */
+function calibrate(pct: PctStrategy, o: CampaignOptions): void {
+  let k = 0;
+  const pool = new SimPool();
+  for (let j = 0; j < CALIBRATION_RUNS; j++) {
+    run_schedule({ scenario: o.scenario, strategy: pct, seed: schedule_seed(o.seed, -1 - j), mutant: o.mutant, pool });
+    k = Math.max(k, pct.decisions());
+  }
+  pct.calibrate(k);
 }
 
 function record(out: ScheduleOutcome, index: number): FailureRecord {

@@ -4,7 +4,6 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { explore, type ExploreOptions, type ExploreReport } from '../../explore/explore.ts';
 import { merge_results } from '../../explore/merge.ts';
-import type { CampaignResult } from '../../explore/campaign.ts';
 import { replay_file } from '../../explore/replay.ts';
 import { SCENARIO_NAMES } from '../../explore/scenarios.ts';
 import { UserError, message_of } from '../../shared/errors.ts';
@@ -79,6 +78,9 @@ export function explore_command(on_code: (code: number) => void): Command {
 
 async function run_explore(scenario: string, f: ExploreFlags): Promise<number> {
   if (f.schedules !== undefined && f.seconds !== undefined) throw new UserError('give --schedules or --seconds, not both');
+  if (f.strategy === 'dfs' && f.shard.count > 1) {
+    throw new UserError('--strategy dfs walks one search tree and cannot be split with --shard');
+  }
   const stop = { requested: false };
   const on_sigint = (): void => {
     if (stop.requested) process.exit(130);
@@ -146,17 +148,17 @@ export function merge_results_command(on_code: (code: number) => void): Command 
           throw new UserError(`cannot read results '${file}': ${message_of(e)}`);
         }
       });
-      const merged = merge_results(parts);
-      const report = { ...merged, failures: merged.failures.map((x) => ({ ...x, file: null, replay: null, shrunk_decisions: x.decisions.length, replays_identically: true })) };
+      // Each shard's failures were shrunk, saved and checked where it ran; they keep that here.
+      const report = merge_results(parts) as ExploreReport;
       if (flags.json) process.stdout.write(`${JSON.stringify(to_json(report))}\n`);
       else process.stdout.write(`${format_explore(report, process.stdout.isTTY)}\n`);
-      on_code(merged.failures_total > 0 ? 1 : 0);
+      on_code(report.failures_total > 0 ? 1 : 0);
     });
 }
 
-/** A shard's JSON result back into a CampaignResult (the shapes are not in files). */
-function from_json(j: Record<string, unknown>): CampaignResult {
-  const c = j.campaign as CampaignResult | undefined;
+/** A shard's JSON result back into its report (the trace shapes are not in files). */
+function from_json(j: Record<string, unknown>): ExploreReport {
+  const c = j.campaign as ExploreReport | undefined;
   if (!c || typeof c.schedules !== 'number') throw new Error('not the output of stapsim explore --json');
   return c;
 }

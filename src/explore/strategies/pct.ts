@@ -13,7 +13,7 @@ import { Rng } from '../../shared/rng.ts';
 import type { Choice, Strategy } from '../strategy.ts';
 import { FAULT_ODDS } from './random.ts';
 
-/** The first runs' estimate of k, the number of decisions in a run; it grows with what is seen. */
+/** PCT's k, the number of decisions in a run, until calibrate() sets it from the scenario. */
 const K_INITIAL = 64;
 
 export class PctStrategy implements Strategy {
@@ -24,7 +24,7 @@ export class PctStrategy implements Strategy {
   private readonly change_at = new Map<number, number>();
   private readonly clock_at = new Set<number>();
   private step = 0;
-  /** The longest run seen so far, in decisions: PCT's k. */
+  /** The expected number of decisions of a run: change and clock points are drawn in [1, k]. */
   private k = K_INITIAL;
   private readonly fired = new Set<FaultName>();
 
@@ -35,8 +35,20 @@ export class PctStrategy implements Strategy {
     if (!Number.isInteger(depth) || depth < 1) throw new Error(`pct depth must be a positive integer, got ${depth}`);
   }
 
+  /**
+   * Sets k from the scenario (the campaign measures a few runs before it starts). Fixed for the
+   * whole campaign, so a schedule depends only on its seed, not on the schedules before it.
+   */
+  calibrate(k: number): void {
+    this.k = Math.max(1, Math.round(k));
+  }
+
+  /** The decisions of the run that just ended (for calibration). */
+  decisions(): number {
+    return this.step;
+  }
+
   begin(seed: number): void {
-    this.k = Math.max(this.k, this.step);
     this.rng = new Rng(seed);
     this.priority = [];
     this.change_at.clear();
