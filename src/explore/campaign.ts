@@ -29,6 +29,8 @@ export interface CampaignOptions {
   readonly preemptions: number;
   /** Failures kept in full (the first of each rule first); the rest are only counted. */
   readonly keep_failures: number;
+  /** Stop at the first failing schedule (measuring schedules-to-find). */
+  readonly stop_at_first_failure?: boolean;
   /** Called every so often with (schedules run, failures found). */
   readonly on_progress?: (done: number, failures: number) => void;
   /** Asked between schedules: true stops the campaign early (^C). */
@@ -126,6 +128,7 @@ export function run_campaign(o: CampaignOptions): CampaignResult {
       if (first_failure_at === null || i + 1 < first_failure_at) first_failure_at = i + 1;
       by_rule[out.failure.rule] = (by_rule[out.failure.rule] ?? 0) + 1;
       keep(failures, record(out, i), o.keep_failures);
+      if (o.stop_at_first_failure) break;
     }
     if (done % PROGRESS_EVERY === 0) o.on_progress?.(done, failures_total);
   }

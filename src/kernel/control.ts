@@ -10,7 +10,7 @@ import {
   STP_TRANSPORT_INFO,
   TRANSPORT_INFO_BYTES,
   decode_transport_info,
-  payload_view,
+  read_i32,
   split_frame,
   stp_type_name,
 } from '../shared/messages.ts';
@@ -37,13 +37,13 @@ export function* _stp_proc_write_cmd(k: Kernel, bytes: Uint8Array): Proc<SysResu
   switch (frame.type) {
     case STP_TRANSPORT_INFO: {
       if (frame.payload.length < TRANSPORT_INFO_BYTES) return short(env, type, frame.payload, TRANSPORT_INFO_BYTES);
-      const info = decode_transport_info(payload_view(frame.payload));
+      const info = decode_transport_info(frame.payload);
       env.trace('recv', { type, ...info });
       return yield* _stp_transport_open(k, m, info);
     }
     case STP_START: {
       if (frame.payload.length < START_BYTES) return short(env, type, frame.payload, START_BYTES);
-      const pid = payload_view(frame.payload).getInt32(0, true);
+      const pid = read_i32(frame.payload, 0);
       env.trace('recv', { type, pid });
       return yield* _stp_handle_start(k, m);
     }

@@ -60,48 +60,65 @@ export interface TransportInfo {
   readonly target: number;
 }
 
-function frame(type: number, payload_bytes: number): { bytes: Uint8Array; view: DataView } {
+// Little-endian fixed-width fields, read and written in place: a DataView per message would cost
+// more than the message in the simulator, which handles millions of them.
+
+export function read_u32(b: Uint8Array, at: number): number {
+  return ((b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24)) >>> 0;
+}
+
+export function read_i32(b: Uint8Array, at: number): number {
+  return read_u32(b, at) | 0;
+}
+
+export function write_u32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v & 0xff;
+  b[at + 1] = (v >>> 8) & 0xff;
+  b[at + 2] = (v >>> 16) & 0xff;
+  b[at + 3] = (v >>> 24) & 0xff;
+}
+
+function frame(type: number, payload_bytes: number): Uint8Array {
   const bytes = new Uint8Array(TYPE_BYTES + payload_bytes);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, type, true);
-  return { bytes, view };
+  write_u32(bytes, 0, type);
+  return bytes;
 }
 
 export function encode_transport_info(info: TransportInfo): Uint8Array {
-  const { bytes, view } = frame(STP_TRANSPORT_INFO, TRANSPORT_INFO_BYTES);
-  view.setUint32(4, info.buf_size, true);
-  view.setUint32(8, info.subbuf_size, true);
-  view.setUint32(12, info.n_subbufs, true);
-  view.setInt32(16, info.transport_mode, true);
-  view.setInt32(20, info.merge, true);
-  view.setInt32(24, info.target, true);
+  const bytes = frame(STP_TRANSPORT_INFO, TRANSPORT_INFO_BYTES);
+  write_u32(bytes, 4, info.buf_size);
+  write_u32(bytes, 8, info.subbuf_size);
+  write_u32(bytes, 12, info.n_subbufs);
+  write_u32(bytes, 16, info.transport_mode);
+  write_u32(bytes, 20, info.merge);
+  write_u32(bytes, 24, info.target);
   return bytes;
 }
 
 /** Reads the struct from a payload already checked to be long enough. */
-export function decode_transport_info(payload: DataView): TransportInfo {
+export function decode_transport_info(payload: Uint8Array): TransportInfo {
   return {
-    buf_size: payload.getUint32(0, true),
-    subbuf_size: payload.getUint32(4, true),
-    n_subbufs: payload.getUint32(8, true),
-    transport_mode: payload.getInt32(12, true),
-    merge: payload.getInt32(16, true),
-    target: payload.getInt32(20, true),
+    buf_size: read_u32(payload, 0),
+    subbuf_size: read_u32(payload, 4),
+    n_subbufs: read_u32(payload, 8),
+    transport_mode: read_i32(payload, 12),
+    merge: read_i32(payload, 16),
+    target: read_i32(payload, 20),
   };
 }
 
 /** STP_START: `pid` in the request, probe_start()'s return value in the reply. */
 export function encode_start(pid_or_rc: number): Uint8Array {
-  const { bytes, view } = frame(STP_START, START_BYTES);
-  view.setInt32(4, pid_or_rc, true);
+  const bytes = frame(STP_START, START_BYTES);
+  write_u32(bytes, 4, pid_or_rc);
   return bytes;
 }
 
 /** STP_EXIT from staprun carries no payload; from the module it carries the i32 arg. */
 export function encode_exit(arg?: number): Uint8Array {
-  if (arg === undefined) return frame(STP_EXIT, 0).bytes;
-  const { bytes, view } = frame(STP_EXIT, EXIT_ARG_BYTES);
-  view.setInt32(4, arg, true);
+  if (arg === undefined) return frame(STP_EXIT, 0);
+  const bytes = frame(STP_EXIT, EXIT_ARG_BYTES);
+  write_u32(bytes, 4, arg);
   return bytes;
 }
 
@@ -110,7 +127,7 @@ const utf8_decode = new TextDecoder();
 
 export function encode_oob(text: string): Uint8Array {
   const body = utf8.encode(text);
-  const { bytes } = frame(STP_OOB_DATA, body.length);
+  const bytes = frame(STP_OOB_DATA, body.length);
   bytes.set(body, TYPE_BYTES);
   return bytes;
 }
@@ -128,10 +145,5 @@ export interface Frame {
 /** Splits a write into type and payload; null when it is shorter than the type word. */
 export function split_frame(bytes: Uint8Array): Frame | null {
   if (bytes.length < TYPE_BYTES) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { type: view.getUint32(0, true), payload: bytes.subarray(TYPE_BYTES) };
-}
-
-export function payload_view(payload: Uint8Array): DataView {
-  return new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  return { type: read_u32(bytes, 0), payload: bytes.subarray(TYPE_BYTES) };
 }

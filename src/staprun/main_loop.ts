@@ -15,7 +15,8 @@ import {
   encode_exit,
   encode_start,
   encode_transport_info,
-  payload_view,
+  read_i32,
+  read_u32,
   stp_type_name,
 } from '../shared/messages.ts';
 import type { RelayReader } from '../shared/relay_ring.ts';
@@ -91,7 +92,7 @@ export function* init_stp(s: Staprun): Proc<boolean> {
 
 /** One write(2) on `.cmd`, traced as a send. */
 function* write(s: Staprun, frame: Uint8Array, fields: Fields): Proc<SysResult> {
-  const type = stp_type_name(payload_view(frame).getUint32(0, true));
+  const type = stp_type_name(read_u32(frame, 0));
   s.env.trace('send', { type, to: 'kernel', ...fields });
   const r = yield* call<SysResult>('kernel', 'write_cmd', frame);
   if (r.rc < 0) {
@@ -138,10 +139,9 @@ function* stp_main_loop_on_message(s: Staprun, mail: StaprunMail): Proc<void> {
 
 function* on_ctl(s: Staprun, type: number, payload: Uint8Array): Proc<void> {
   const name = stp_type_name(type);
-  const view = payload_view(payload);
   switch (type) {
     case STP_TRANSPORT_INFO: {
-      const info = decode_transport_info(view);
+      const info = decode_transport_info(payload);
       s.env.trace('recv', { type: name, ...info });
       if (info.transport_mode === STP_TRANSPORT_RELAYFS) yield* relay_open(s, info);
       if (s.mutant('release-before-start')) s.target.release_target();
@@ -149,7 +149,7 @@ function* on_ctl(s: Staprun, type: number, payload: Uint8Array): Proc<void> {
       return;
     }
     case STP_START: {
-      const rc = view.getInt32(0, true);
+      const rc = read_i32(payload, 0);
       s.env.trace('recv', { type: name, rc });
       if (rc < 0) {
         s.target.kill_target('SIGKILL');
@@ -168,7 +168,7 @@ function* on_ctl(s: Staprun, type: number, payload: Uint8Array): Proc<void> {
       return;
     }
     case STP_EXIT: {
-      const arg = view.getInt32(0, true);
+      const arg = read_i32(payload, 0);
       s.env.trace('recv', { type: name, arg });
       return yield* cleanup_and_exit(s, arg === 0 ? 0 : 1);
     }

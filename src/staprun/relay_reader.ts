@@ -8,7 +8,7 @@ import {
   REALTIME_HEADER_BYTES,
   STP_REALTIME_DATA,
   type TransportInfo,
-  payload_view,
+  read_u32,
   stp_type_name,
 } from '../shared/messages.ts';
 import { RELAY_WAKE, RelayReader, type RelayBuffers } from '../shared/relay_ring.ts';
@@ -43,9 +43,8 @@ export function* ctl_reader(s: Staprun): Proc<void> {
 
 /** procfs-only mode: a flushed print record, carried as STP_REALTIME_DATA. */
 function on_realtime_data(s: Staprun, payload: Uint8Array): void {
-  const view = payload_view(payload);
-  const seq = view.getUint32(0, true);
-  const cpu = view.getUint32(4, true);
+  const seq = read_u32(payload, 0);
+  const cpu = read_u32(payload, 4);
   s.env.trace('recv', { type: stp_type_name(STP_REALTIME_DATA), rseq: seq, cpu });
   Atomics.add(s.shared.words, cpu_word(cpu, CPU_DELIVERED), 1);
   s.merger.push(seq, payload.slice(REALTIME_HEADER_BYTES));

@@ -8,7 +8,7 @@ import {
   encode_oob,
   encode_start,
   encode_transport_info,
-  payload_view,
+  read_i32,
   split_frame,
   stp_type_name,
   STP_BUF_INFO,
@@ -94,7 +94,7 @@ describe('STP_TRANSPORT_INFO', () => {
     const f = frame_of(encode_transport_info(info));
     expect(f.type).toBe(STP_TRANSPORT_INFO);
     expect(f.payload.length).toBe(TRANSPORT_INFO_BYTES);
-    expect(decode_transport_info(payload_view(f.payload))).toEqual(info);
+    expect(decode_transport_info(f.payload)).toEqual(info);
   });
 
   it('round-trips any u32 geometry and i32 mode, merge and target', () => {
@@ -106,7 +106,7 @@ describe('STP_TRANSPORT_INFO', () => {
         (i) => {
           const f = frame_of(encode_transport_info(i));
           expect(f.type).toBe(STP_TRANSPORT_INFO);
-          expect(decode_transport_info(payload_view(f.payload))).toEqual(i);
+          expect(decode_transport_info(f.payload)).toEqual(i);
         },
       ),
     );
@@ -118,7 +118,7 @@ describe('STP_TRANSPORT_INFO', () => {
     outer.set(inner, 5);
     const f = frame_of(outer.subarray(5, 5 + inner.length));
     expect(f.type).toBe(STP_TRANSPORT_INFO);
-    expect(decode_transport_info(payload_view(f.payload))).toEqual(info);
+    expect(decode_transport_info(f.payload)).toEqual(info);
   });
 });
 
@@ -129,7 +129,7 @@ describe('STP_START and STP_EXIT', () => {
     const rep = frame_of(encode_start(-1));
     expect(rep.type).toBe(STP_START);
     expect(rep.payload.length).toBe(4);
-    expect(payload_view(rep.payload).getInt32(0, true)).toBe(-1);
+    expect(read_i32(rep.payload, 0)).toBe(-1);
   });
 
   it('STP_EXIT from staprun has no payload', () => {
@@ -146,7 +146,7 @@ describe('STP_START and STP_EXIT', () => {
       expect(bytes.length).toBe(8);
       const f = frame_of(bytes);
       expect(f.type).toBe(STP_EXIT);
-      expect(payload_view(f.payload).getInt32(0, true)).toBe(arg);
+      expect(read_i32(f.payload, 0)).toBe(arg);
     }
     expect(Array.from(encode_exit(1))).toEqual([6, 0, 0, 0, 1, 0, 0, 0]);
   });

@@ -119,7 +119,8 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
     });
   }
 
-  const out: string[] = [];
+  // Output is kept as bytes and decoded only if someone reads it: campaigns never do.
+  const out: Uint8Array[] = [];
   const err: string[] = [];
   const host = sim_staprun_host(world, opts, out, err);
   const staprun = new Staprun(
@@ -159,7 +160,9 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
   return {
     end,
     code: world.task_done(main) ? (world.result_of(main) as number) : null,
-    stdout: out.join(''),
+    get stdout() {
+      return out.map((d) => decoder.decode(d)).join('');
+    },
     stderr: err,
     trace: world.trace,
     world,
@@ -203,7 +206,7 @@ function scenario_context(
 }
 
 /** The target is a timer: released, it "runs" for target_run_ms, then exits with status 0. */
-function sim_staprun_host(world: World, opts: SimRunOptions, out: string[], err: string[]): StaprunHost {
+function sim_staprun_host(world: World, opts: SimRunOptions, out: Uint8Array[], err: string[]): StaprunHost {
   let running = false;
   const exit = (status: number, signal: string | null): void => {
     if (!running) return;
@@ -220,7 +223,7 @@ function sim_staprun_host(world: World, opts: SimRunOptions, out: string[], err:
       world.at(world.now_ns + opts.target_run_ms * 1e6, 'target', 'target exits', () => exit(0, null));
     },
     kill_target: (_pid, signal) => exit(signal === 'SIGKILL' ? 137 : 143, signal),
-    out: (d) => out.push(decoder.decode(d)),
+    out: (d) => void out.push(d),
     err: (text) => err.push(text),
   };
 }

@@ -1,0 +1,236 @@
+// The explorer's goals (issue "Race exploration around exit"), measured by the explorer itself:
+//   1. every mutant found by pct:2 within 2,000 schedules for >= 99 of 100 master seeds;
+//   2. on the same mutants, the median schedules-to-find of pct:2 against random;
+//   3. 100,000 schedules of `any` with no violation;
+//   4. schedules per second on exit-in-begin, one thread and two (the 20,000/s goal);
+//   5. shrunk failures: at most 20 decisions, and 10 of 10 replays identical;
+//   6. coverage of the 15 {trigger} x {phase} cells by a 60 s `any` campaign.
+// Prints figures, never asserts: speed goals live here, not in tests. Options:
+//   node dist/bench/explore_goals.js [--quick] [--only mutants|any|speed|shrink|coverage]
+import { availableParallelism } from 'node:os';
+import { run_campaign } from '../src/explore/campaign.ts';
+import { explore } from '../src/explore/explore.ts';
+import { replay_schedule } from '../src/explore/explore_worker.ts';
+import { SCENARIOS } from '../src/explore/scenarios.ts';
+import { trace_sha256 } from '../src/explore/schedule_file.ts';
+import { shrink } from '../src/explore/shrink.ts';
+import { run_schedule } from '../src/explore/run_schedule.ts';
+import { make_strategy, parse_strategy } from '../src/explore/strategies/index.ts';
+import { MUTANTS, type Mutant } from '../src/shared/mutants.ts';
+import { STEP } from '../src/shared/seam.ts';
+import { SimPool } from '../src/explore/sim/pool.ts';
+import { World } from '../src/explore/sim/world.ts';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const SEEDS = quick ? 20 : 100;
+const PCT_BUDGET = 2000;
+const RANDOM_BUDGET = 20_000;
+
+/** The scenario each mutant's bug lives in. */
+const MUTANT_SCENARIO: Record<Mutant, string> = {
+  'no-start-wait': 'exit-in-begin',
+  'double-cleanup': 'exit-in-begin',
+  'exit-before-flush': 'exit-in-begin',
+  'no-cancel-on-rmmod': 'rmmod-while-running',
+  'rmmod-on-exit1': 'rmmod-while-running',
+  'early-start-flag': 'exit-in-begin',
+  'release-before-start': 'child-exits-early',
+};
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function first_failure(scenario: string, strategy: string, mutant: Mutant, seed: number, budget: number): number {
+  const r = run_campaign({
+    scenario: SCENARIOS[scenario] as NonNullable<(typeof SCENARIOS)[string]>,
+    strategy: parse_strategy(strategy),
+    mutant,
+    faults: [],
+    seed,
+    schedules: budget,
+    seconds: null,
+    shard: { index: 0, count: 1 },
+    preemptions: 2,
+    keep_failures: 1,
+    stop_at_first_failure: true,
+  });
+  return r.first_failure_at ?? Infinity;
+}
+
+function goal_mutants(): void {
+  console.log(`\n## 1-2. mutants: schedules to the first failure, ${SEEDS} master seeds`);
+  console.log('mutant                 scenario             pct:2 found<=2000  pct:2 median  random median  random/pct');
+  for (const mutant of Object.keys(MUTANTS) as Mutant[]) {
+    const sc = MUTANT_SCENARIO[mutant];
+    const pct: number[] = [];
+    const rnd: number[] = [];
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      pct.push(first_failure(sc, 'pct:2', mutant, seed, PCT_BUDGET));
+      rnd.push(first_failure(sc, 'random', mutant, seed, RANDOM_BUDGET));
+    }
+    const found = pct.filter((x) => x <= PCT_BUDGET).length;
+    const mp = median(pct);
+    const mr = median(rnd);
+    console.log(
+      `${mutant.padEnd(22)} ${sc.padEnd(20)} ${`${found}/${SEEDS}`.padEnd(18)} ${String(mp).padEnd(13)} ${String(mr).padEnd(14)} ${(mr / mp).toFixed(2)}`,
+    );
+  }
+}
+
+async function goal_no_violation(): Promise<void> {
+  const schedules = quick ? 10_000 : 100_000;
+  const r = await explore(
+    {
+      scenario: 'any',
+      strategy: 'pct:2',
+      mutant: null,
+      faults: [],
+      schedules,
+      seconds: null,
+      seed: 1,
+      jobs: Math.min(2, availableParallelism()),
+      shard: { index: 0, count: 1 },
+      preemptions: 2,
+      out: null,
+      shrink_ms: 0,
+      keep_failures: 5,
+    },
+    { requested: false },
+  );
+  console.log(`\n## 3. ${r.schedules} schedules of any (pct:2, 2 jobs): ${r.failures_total} failing; ${JSON.stringify(r.violations_by_rule)}`);
+}
+
+/** Schedules per second of a loop in this thread, over `ms` of CPU time after a warm-up. */
+function rate(run: (i: number) => void, ms: number): number {
+  for (let i = 0; i < 2000; i++) run(i);
+  const t0 = process.cpuUsage();
+  let n = 0;
+  for (;;) {
+    for (let k = 0; k < 256; k++) run(n++);
+    const c = process.cpuUsage(t0);
+    if ((c.user + c.system) / 1000 >= ms) return n / ((c.user + c.system) / 1e6);
+  }
+}
+
+async function goal_speed(): Promise<void> {
+  console.log('\n## 4. schedules per second');
+  // The baseline, in this process: a run of three trivial tasks of 26 steps (78 steps, as many as
+  // exit-in-begin takes), under the same World and strategy: what the scheduler alone costs.
+  const pct = make_strategy(parse_strategy('pct:2'), new Set());
+  const trivial = rate((i) => {
+    pct.begin(i);
+    const w = new World(pct);
+    for (let t = 0; t < 3; t++) {
+      w.spawn('kernel', `t${t}`, function* () {
+        for (let j = 0; j < 25; j++) yield STEP;
+      });
+    }
+    w.run({ max_steps: 1e9, max_time_ns: 1e18 });
+  }, 2000);
+  const sc = SCENARIOS['exit-in-begin'] as NonNullable<(typeof SCENARIOS)[string]>;
+  const pool = new SimPool();
+  const real = rate((i) => void run_schedule({ scenario: sc, strategy: pct, seed: i, mutant: null, pool }), 3000);
+  console.log(`one thread, CPU time: trivial 78-step schedules ${Math.round(trivial)}/s (baseline)`);
+  console.log(`one thread, CPU time: exit-in-begin with the oracle ${Math.round(real)}/s = ${(real / trivial).toFixed(3)} of the baseline`);
+  console.log('campaigns, wall time, exit-in-begin, pct:2, piscina workers:');
+  for (const jobs of [1, 2]) {
+    const r = await explore(
+      {
+        scenario: 'exit-in-begin',
+        strategy: 'pct:2',
+        mutant: null,
+        faults: [],
+        schedules: null,
+        seconds: quick ? 3 : 10,
+        seed: 1,
+        jobs,
+        shard: { index: 0, count: 1 },
+        preemptions: 2,
+        out: null,
+        shrink_ms: 0,
+        keep_failures: 1,
+      },
+      { requested: false },
+    );
+    console.log(`jobs ${jobs}: ${r.schedules} schedules in ${r.seconds.toFixed(1)} s = ${Math.round(r.schedules_per_second)}/s`);
+  }
+}
+
+async function goal_shrink(): Promise<void> {
+  console.log('\n## 5. shrunk failures (first failure of pct:2, seed 1) and 10 replays each');
+  for (const mutant of Object.keys(MUTANTS) as Mutant[]) {
+    const scenario = MUTANT_SCENARIO[mutant];
+    const sc = SCENARIOS[scenario] as NonNullable<(typeof SCENARIOS)[string]>;
+    const r = run_campaign({
+      scenario: sc,
+      strategy: parse_strategy('pct:2'),
+      mutant,
+      faults: [],
+      seed: 1,
+      schedules: PCT_BUDGET,
+      seconds: null,
+      shard: { index: 0, count: 1 },
+      preemptions: 2,
+      keep_failures: 1,
+      stop_at_first_failure: true,
+    });
+    const f = r.failures[0];
+    if (!f) {
+      console.log(`${mutant}: not found`);
+      continue;
+    }
+    const strategy = make_strategy(parse_strategy('dfs'), new Set(sc.faults ?? []));
+    const s = shrink(
+      (script) => run_schedule({ scenario: sc, strategy, seed: 0, mutant, script }),
+      f.decisions,
+      f.rule,
+    );
+    const hashes = new Set<string>();
+    for (let i = 0; i < 10; i++) hashes.add(trace_sha256((await replay_schedule(scenario, mutant, [], s.decisions)).trace));
+    console.log(
+      `${mutant.padEnd(22)} ${f.rule}: ${f.decisions.length} -> ${s.decisions.length} decisions (${s.attempts} attempts); 10 replays: ${
+        hashes.size === 1 ? 'identical' : `${hashes.size} different traces`
+      }`,
+    );
+  }
+}
+
+async function goal_coverage(): Promise<void> {
+  const seconds = quick ? 10 : 60;
+  const r = await explore(
+    {
+      scenario: 'any',
+      strategy: 'pct:2',
+      mutant: null,
+      faults: [],
+      schedules: null,
+      seconds,
+      seed: 1,
+      jobs: Math.min(2, availableParallelism()),
+      shard: { index: 0, count: 1 },
+      preemptions: 2,
+      out: null,
+      shrink_ms: 0,
+      keep_failures: 1,
+    },
+    { requested: false },
+  );
+  const cells = Object.entries(r.coverage);
+  const reached = cells.filter(([, n]) => n > 0);
+  console.log(`\n## 6. a ${seconds} s any campaign (${r.schedules} schedules): ${reached.length} of ${cells.length} cells`);
+  for (const [c, n] of cells) console.log(`  ${c.padEnd(40)} ${n}`);
+}
+
+const goals: Record<string, () => void | Promise<void>> = {
+  mutants: goal_mutants,
+  any: goal_no_violation,
+  speed: goal_speed,
+  shrink: goal_shrink,
+  coverage: goal_coverage,
+};
+console.log(`stapsim explorer goals${quick ? ' (quick)' : ''}, node ${process.version}, ${availableParallelism()} CPUs`);
+for (const [name, g] of Object.entries(goals)) if (only === null || only === name) await g();
