@@ -37,6 +37,12 @@ export interface ScheduleOutcome {
 }
 
 const STAPRUN_KILL_POINTS = 32;
+/**
+ * Virtual time after which a scenario's run that has not ended is a livelock. Built-in scenarios
+ * end within a few hundred milliseconds; a hang (an STP_EXIT that never came) is then found in
+ * a few thousand steps instead of an hour of reader polls.
+ */
+const SCENARIO_MAX_TIME_MS = 60_000;
 
 export function run_schedule(req: ScheduleRequest): ScheduleOutcome {
   const { scenario: sc, strategy } = req;
@@ -58,7 +64,7 @@ export function run_schedule(req: ScheduleRequest): ScheduleOutcome {
     },
     limits: {
       ...(sc.max_steps === undefined ? {} : { max_steps: sc.max_steps }),
-      ...(sc.max_time_ms === undefined ? {} : { max_time_ns: sc.max_time_ms * 1e6 }),
+      max_time_ns: (sc.max_time_ms ?? SCENARIO_MAX_TIME_MS) * 1e6,
     },
     ...(sc.relay_mem_limit === undefined ? {} : { relay_mem_limit: sc.relay_mem_limit }),
     ...(req.script === undefined ? {} : { script: req.script }),

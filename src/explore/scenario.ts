@@ -49,7 +49,7 @@ export interface Scenario {
   readonly actors?: (ctx: ScenarioContext) => void;
   /** A mutant this scenario is about (overridden by --mutant). */
   readonly mutant?: Mutant;
-  /** Virtual time, ms, after which a run that has not finished is a livelock. */
+  /** Virtual time, ms, after which a run that has not finished is a livelock (default 60 s). */
   readonly max_time_ms?: number;
   readonly max_steps?: number;
 }

@@ -16,8 +16,8 @@ import {
 } from '../shared/messages.ts';
 import type { Env, Fields, Proc } from '../shared/seam.ts';
 import { sleep, STEP } from '../shared/seam.ts';
-import { EXIT_BY_STP_EXIT, TRANSPORT_FAILURES, set_exit_flag } from '../shared/session_shared.ts';
-import type { Kernel } from './module.ts';
+import { CMD_WRITERS, EXIT_BY_STP_EXIT, TRANSPORT_FAILURES, set_exit_flag } from '../shared/session_shared.ts';
+import type { Kernel, StpModule } from './module.ts';
 import { _stp_handle_start, _stp_transport_open } from './transport.ts';
 
 /**
@@ -25,9 +25,20 @@ import { _stp_handle_start, _stp_transport_open } from './transport.ts';
  * unexpected frame is refused with -errno and a reason; the module keeps running either way.
  */
 export function* _stp_proc_write_cmd(k: Kernel, bytes: Uint8Array): Proc<SysResult> {
-  const env = k.env;
   const m = k.module;
   if (!m?.procfs_registered) return fail(ENOENT, 'no control file: the module is not loaded');
+  // The file is in use until the handler returns: its removal waits for us (procfs.ts).
+  Atomics.add(m.words, CMD_WRITERS, 1);
+  try {
+    return yield* handle_write(k, m, bytes);
+  } finally {
+    Atomics.sub(m.words, CMD_WRITERS, 1);
+    k.env.notify(m.words, CMD_WRITERS);
+  }
+}
+
+function* handle_write(k: Kernel, m: StpModule, bytes: Uint8Array): Proc<SysResult> {
+  const env = k.env;
   const frame = split_frame(bytes);
   if (frame === null) {
     return reject(env, EINVAL, `a ${bytes.length}-byte write is shorter than the 4-byte type word`);

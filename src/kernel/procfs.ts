@@ -1,8 +1,8 @@
 // The module's files: `/proc/systemtap/MOD/cmd` (the control channel) and, in relay mode, the
 // per-CPU data files. Registering them is the one step of `_stp_transport_init` that can fail.
-import { CTL_CLOSED } from '../shared/session_shared.ts';
+import { CMD_WRITERS, CTL_CLOSED } from '../shared/session_shared.ts';
 import type { Env, Proc } from '../shared/seam.ts';
-import { STEP } from '../shared/seam.ts';
+import { STEP, wait } from '../shared/seam.ts';
 import type { StpModule } from './module.ts';
 
 /** Kernel thread, inside `_stp_transport_init`. Returns 0, or -1 when the files cannot be made. */
@@ -16,9 +16,13 @@ export function* _stp_register_procfs(env: Env, m: StpModule): Proc<number> {
 
 /**
  * Kernel thread, last step of module removal. The control file goes away: once staprun has read
- * what is queued, its next read finds the channel closed instead of waiting for ever.
+ * what is queued, its next read finds the channel closed instead of waiting for ever. Like
+ * remove_proc_entry, it first waits for writes in progress: their handler is module code.
  */
 export function* _stp_unregister_procfs(env: Env, m: StpModule): Proc<void> {
+  for (let n = Atomics.load(m.words, CMD_WRITERS); n !== 0; n = Atomics.load(m.words, CMD_WRITERS)) {
+    yield* wait(m.words, CMD_WRITERS, n, Infinity, 'writes to .cmd in progress');
+  }
   env.trace('_stp_unregister_procfs');
   m.procfs_registered = false;
   Atomics.store(m.words, CTL_CLOSED, 1);

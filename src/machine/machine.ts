@@ -96,6 +96,11 @@ export class Machine {
     return t;
   }
 
+  /** Whether every CPU is alive (a cpu_crash fault ends one for good). */
+  healthy(): boolean {
+    return this.cpus.every((c) => !c.remote.dead());
+  }
+
   /** The largest relay allocation, all CPUs together, that this host grants a module. */
   relay_mem_limit(): number {
     return Math.floor(freemem() * RELAY_MAX_SHARE_OF_FREE_MEM);

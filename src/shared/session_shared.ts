@@ -12,7 +12,8 @@
 //   5     CTL_CLOSED            kernel (procfs gone)    staprun's control reader
 //   6     WORK_RUNNING          kworker (add, sub)      kernel (removal waits for 0)
 //   7     MODULE_STATE          kernel (insmod, rmmod)  people (lsmod), tests
-//   8 + 4*cpu + CPU_*           per-CPU record accounting (PROTOCOL.md, "Data")
+//   8     CMD_WRITERS           kernel (.cmd writes)    removal waits for 0
+//   10 + 4*cpu + CPU_*          per-CPU record accounting (PROTOCOL.md, "Data")
 
 export const TRACE_SEQ = 0;
 export const RECORD_SEQ = 1;
@@ -27,7 +28,9 @@ export const MODULE_STATE = 7;
 export const MODULE_NONE = 0;
 export const MODULE_LOADED = 1;
 export const MODULE_GONE = 2;
-const CPU_BASE = 8;
+/** `.cmd` writes in progress: removing the control file waits for them (remove_proc_entry). */
+export const CMD_WRITERS = 8;
+const CPU_BASE = 10;
 const CPU_WORDS = 4;
 
 /** Per-CPU record counters: written = delivered + dropped once staprun has drained (rule 9). */

@@ -82,11 +82,12 @@ export async function stress(o: StressOptions, stop: { requested: boolean }): Pr
       if (f !== null) {
         const trace = save_trace(o.out, seed, r?.events ?? machine.current?.trace_so_far() ?? []);
         failures.push({ ...f, cycle, seed, trace });
-        // A hung run leaves the machine in an unknown state: boot a fresh one.
-        if (r === null) {
-          await machine.shutdown();
-          machine = await boot();
-        }
+      }
+      // Every cycle starts on a whole machine: after a hang (state unknown) or a CPU crash
+      // (the cpu_crash fault), boot a fresh one.
+      if (r === null || !machine.healthy()) {
+        await machine.shutdown();
+        machine = await boot();
       }
       o.on_progress?.(done, failures.length);
     }

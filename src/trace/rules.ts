@@ -719,8 +719,9 @@ export const rule9_records_accounted: RuleCheck = (events, opts) =>
 /**
  * Rule 10: staprun ends: a `staprun_exit` exists (the runtime writes one for a killed staprun)
  * and no staprun event follows it; a module that loaded (`_stp_register_procfs` rc 0) ends:
- * `module_unloaded` exists; and the trace's last event other than the user's and the target's
- * is `staprun_exit` or `module_unloaded`.
+ * `module_unloaded` exists; and, when a module loaded, the trace's last event other than the
+ * user's and the target's is `staprun_exit` or `module_unloaded`. (A module that never loaded
+ * may finish failing after a killed staprun's end: an insmod outlives the process that made it.)
  */
 class EveryThreadEnds implements Scanner {
   private readonly found = new Found(10);
@@ -757,7 +758,7 @@ class EveryThreadEnds implements Scanner {
     if (loaded && !this.unloaded) {
       this.found.flag(`the module loaded (${tag(loaded)}) but module_unloaded never came`, loaded);
     }
-    if (last && last.ev !== 'staprun_exit' && last.ev !== 'module_unloaded') {
+    if (loaded && last && last.ev !== 'staprun_exit' && last.ev !== 'module_unloaded') {
       const msg = `the trace ends with ${ttag(last)}, not staprun_exit or module_unloaded`;
       this.found.flag(msg, last);
     }

@@ -59,7 +59,12 @@ const EXPLORE_OPTIONS: { readonly [K in keyof Required<ExploreFlags>]: Option } 
   shard: new Option('--shard <I/N>', "this machine's part of a campaign split N ways (CI matrix, batch jobs)")
     .argParser(shard)
     .default({ index: 0, count: 1 }, '0/1'),
-  preemptions: new Option('--preemptions <B>', 'dfs: the preemption bound').argParser(int_in(0, 10, 'preemptions')).default(2),
+  preemptions: new Option(
+    '--preemptions <B>',
+    'dfs: the bound on departures from the default schedule (preemptions, and other switches)',
+  )
+    .argParser(int_in(0, 10, 'departures'))
+    .default(2),
   json: new Option('--json', 'print one JSON object instead of the summary'),
   out: new Option('--out <DIR>', 'where failing schedules are saved').default('stapsim-failures'),
   shrink: new Option('--shrink <MS>', 'time to shrink each failure, ms (0: do not shrink)')

@@ -144,7 +144,7 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
       // As on real threads, the run notes staprun's end on its behalf (TRACE.md rule 10).
       world.env('staprun').trace('staprun_exit', { code: KILLED_CODE, killed: true });
     },
-    staprun_alive: () => !world.is_dead('staprun'),
+    staprun_alive: () => !world.is_dead('staprun') && !world.task_done(main),
   };
   for (const a of opts.at) {
     world.at(a.ms * 1e6, 'user', a.action, () => user_action(world.env('user'), a.action, hooks));

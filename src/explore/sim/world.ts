@@ -180,6 +180,11 @@ export class World {
       if (t.state === 'ready') this.ready.splice(this.ready.indexOf(t), 1);
       t.state = 'dead';
       if (t.wait_timer) t.wait_timer.cancelled = true;
+      // Whoever waits on a task of the dead thread (a call into it) sees it dead, as a comlink
+      // call to a worker that died rejects.
+      const dead = new ActorDead(`${th} is dead`);
+      for (const j of t.joiners) this.wake_with_error(j, dead);
+      t.joiners = [];
     }
     this.receivers.delete(th);
     this.mailboxes.delete(th);

@@ -1,0 +1,124 @@
+// Saved schedules: a good file loads as saved; a corrupt one, one from another version or build,
+// or one with bad decisions is refused with a UserError that names the problem.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build_id } from '../../src/build_id.ts';
+import { load_schedule, save_schedule, trace_sha256, type ScheduleFile } from '../../src/explore/schedule_file.ts';
+import { UserError } from '../../src/shared/errors.ts';
+import type { TraceEvent } from '../../src/trace/event.ts';
+import { VERSION } from '../../src/version.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'stapsim-schedule-'));
+
+const good: ScheduleFile = {
+  stapsim_schedule: 1,
+  version: VERSION,
+  build: build_id(),
+  scenario: 'exit-in-begin',
+  strategy: 'pct:2',
+  seed: 2676211891,
+  mutant: 'no-start-wait',
+  faults: ['relay_full'],
+  decisions: [
+    [27, 1],
+    [28, 2],
+  ],
+  rule: 'rule 3',
+  message: 'rule 3 (probe_exit only after a successful start): ...',
+  trace_sha256: 'a'.repeat(64),
+  shrunk_from: 17,
+};
+
+let n = 0;
+function file_with(content: string): string {
+  const path = join(dir, `s${n++}.json`);
+  writeFileSync(path, content);
+  return path;
+}
+
+const with_fields = (over: Record<string, unknown>): string => file_with(JSON.stringify({ ...good, ...over }));
+
+function refusal(path: string): UserError {
+  try {
+    load_schedule(path);
+  } catch (e) {
+    if (e instanceof UserError) return e;
+    throw new Error(`load_schedule threw something other than a UserError: ${String(e)}`);
+  }
+  throw new Error('load_schedule accepted the file');
+}
+
+describe('schedule files', () => {
+  it('a saved schedule loads back as it was saved', () => {
+    const path = save_schedule(join(dir, 'nested', 'deeper'), 'x.json', good);
+    expect(path).toBe(join(dir, 'nested', 'deeper', 'x.json'));
+    expect(load_schedule(path)).toEqual(good);
+    // One line per file is not required, but it ends with a newline and is JSON.
+    expect(readFileSync(path, 'utf8').endsWith('}\n')).toBe(true);
+  });
+
+  it('trace_sha256 is the SHA-256 of the JSON of the events, and tells traces apart', () => {
+    const t: TraceEvent[] = [{ seq: 0, ts: 0, th: 'staprun', ev: 'init_stp' }];
+    expect(trace_sha256(t)).toMatch(/^[0-9a-f]{64}$/);
+    expect(trace_sha256(t)).toBe(trace_sha256(JSON.parse(JSON.stringify(t)) as TraceEvent[]));
+    expect(trace_sha256(t)).not.toBe(trace_sha256([{ ...t[0], ts: 1 } as TraceEvent]));
+    expect(trace_sha256([])).toBe('4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945'); // sha256('[]')
+  });
+
+  it.each([
+    ['a missing file', join(dir, 'nope.json'), /cannot read schedule '.*nope\.json'/],
+    ['a file that is not JSON', 'not json {', /cannot read schedule '.*': .*JSON/],
+    ['a truncated file', JSON.stringify(good).slice(0, 60), /cannot read schedule/],
+    ['JSON null', 'null', /is corrupted: not a stapsim schedule file/],
+    ['a JSON array', '[1,2]', /is corrupted: not a stapsim schedule file/],
+    ['a trace file', '{"stapsim_trace":1,"cpus":2}', /is corrupted: not a stapsim schedule file/],
+  ])('refuses %s', (_what, content_or_path, message) => {
+    const path = content_or_path.startsWith(dir) ? content_or_path : file_with(content_or_path);
+    expect(refusal(path).message).toMatch(message);
+  });
+
+  it.each([
+    ['another version', { version: '0.0.9' }, /saved by stapsim 0\.0\.9 .*this is/],
+    ['another build', { build: '0123456789abcdef' }, /build 0123456789abcdef.*this is .* build /],
+    ['no build at all', { build: undefined }, /saved by stapsim .* build undefined/],
+  ])('refuses a schedule from %s, naming both', (_what, over, message) => {
+    expect(refusal(with_fields(over)).message).toMatch(message);
+  });
+
+  it.each([
+    ['index, value pairs with a zero value (a default is not a departure)', [[3, 0]]],
+    ['a negative index', [[-1, 1]]],
+    ['a fractional value', [[3, 1.5]]],
+    ['a triple', [[3, 1, 4]]],
+    ['a bare number', [3]],
+    ['strings', [['3', '1']]],
+    ['not a list', { 3: 1 }],
+  ])('refuses bad decisions: %s', (_what, decisions) => {
+    expect(refusal(with_fields({ decisions })).message).toMatch(/is corrupted: decisions must be \[index, value\] pairs/);
+  });
+
+  it.each([
+    ['no scenario', { scenario: 7 }, /no scenario/],
+    ['no seed', { seed: 'x' }, /no seed/],
+    ['an unknown mutant', { mutant: 'off-by-one' }, /unknown mutant/],
+    ['an unknown fault', { faults: ['meteor_strike'] }, /bad fault list/],
+    ['faults not a list', { faults: 'relay_full' }, /bad fault list/],
+    ['a short hash', { trace_sha256: 'abc' }, /no trace hash/],
+    ['no rule', { rule: null }, /no rule/],
+  ])('refuses %s', (_what, over, message) => {
+    const e = refusal(with_fields(over));
+    expect(e.message).toMatch(/is corrupted/);
+    expect(e.message).toMatch(message);
+    // One line, naming the file.
+    expect(e.message).not.toContain('\n');
+    expect(e.message).toContain(dir);
+  });
+
+  it('accepts no mutant and no departures (the default schedule)', () => {
+    const s = load_schedule(with_fields({ mutant: null, decisions: [], faults: [] }));
+    expect(s.mutant).toBeNull();
+    expect(s.decisions).toEqual([]);
+  });
+});
