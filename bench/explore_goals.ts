@@ -9,7 +9,7 @@
 //   node dist/bench/explore_goals.js [--quick] [--only mutants|any|speed|shrink|coverage]
 import { availableParallelism } from 'node:os';
 import { run_campaign } from '../src/explore/campaign.ts';
-import { explore } from '../src/explore/explore.ts';
+import { explore, type ExploreOptions, type ExploreReport } from '../src/explore/explore.ts';
 import { replay_schedule } from '../src/explore/explore_worker.ts';
 import { SCENARIOS } from '../src/explore/scenarios.ts';
 import { trace_sha256 } from '../src/explore/schedule_file.ts';
@@ -38,14 +38,26 @@ const MUTANT_SCENARIO: Record<Mutant, string> = {
   'release-before-start': 'child-exits-early',
 };
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+/** A campaign of `scenario` in piscina workers: the defaults of the CLI, no saving, no shrinking. */
+function campaign(o: Pick<ExploreOptions, 'scenario' | 'schedules' | 'seconds' | 'jobs'>): Promise<ExploreReport> {
+  const options: ExploreOptions = {
+    strategy: 'pct:2',
+    mutant: null,
+    faults: [],
+    seed: 1,
+    shard: { index: 0, count: 1 },
+    preemptions: 2,
+    out: null,
+    shrink_ms: 0,
+    keep_failures: 1,
+    ...o,
+  };
+  return explore(options, { requested: false });
 }
 
-function first_failure(scenario: string, strategy: string, mutant: Mutant, seed: number, budget: number): number {
-  const r = run_campaign({
+/** A campaign that stops at its first failure (schedules to find a bug). */
+function until_failure(scenario: string, strategy: string, mutant: Mutant, seed: number, budget: number) {
+  return run_campaign({
     scenario: SCENARIOS[scenario] as NonNullable<(typeof SCENARIOS)[string]>,
     strategy: parse_strategy(strategy),
     mutant,
@@ -58,7 +70,16 @@ function first_failure(scenario: string, strategy: string, mutant: Mutant, seed:
     keep_failures: 1,
     stop_at_first_failure: true,
   });
-  return r.first_failure_at ?? Infinity;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function first_failure(scenario: string, strategy: string, mutant: Mutant, seed: number, budget: number): number {
+  return until_failure(scenario, strategy, mutant, seed, budget).first_failure_at ?? Infinity;
 }
 
 function goal_mutants(): void {
@@ -83,24 +104,7 @@ function goal_mutants(): void {
 
 async function goal_no_violation(): Promise<void> {
   const schedules = quick ? 10_000 : 100_000;
-  const r = await explore(
-    {
-      scenario: 'any',
-      strategy: 'pct:2',
-      mutant: null,
-      faults: [],
-      schedules,
-      seconds: null,
-      seed: 1,
-      jobs: Math.min(2, availableParallelism()),
-      shard: { index: 0, count: 1 },
-      preemptions: 2,
-      out: null,
-      shrink_ms: 0,
-      keep_failures: 5,
-    },
-    { requested: false },
-  );
+  const r = await campaign({ scenario: 'any', schedules, seconds: null, jobs: Math.min(2, availableParallelism()) });
   console.log(`\n## 3. ${r.schedules} schedules of any (pct:2, 2 jobs): ${r.failures_total} failing; ${JSON.stringify(r.violations_by_rule)}`);
 }
 
@@ -138,24 +142,7 @@ async function goal_speed(): Promise<void> {
   console.log(`one thread, CPU time: exit-in-begin with the oracle ${Math.round(real)}/s = ${(real / trivial).toFixed(3)} of the baseline`);
   console.log('campaigns, wall time, exit-in-begin, pct:2, piscina workers:');
   for (const jobs of [1, 2]) {
-    const r = await explore(
-      {
-        scenario: 'exit-in-begin',
-        strategy: 'pct:2',
-        mutant: null,
-        faults: [],
-        schedules: null,
-        seconds: quick ? 3 : 10,
-        seed: 1,
-        jobs,
-        shard: { index: 0, count: 1 },
-        preemptions: 2,
-        out: null,
-        shrink_ms: 0,
-        keep_failures: 1,
-      },
-      { requested: false },
-    );
+    const r = await campaign({ scenario: 'exit-in-begin', schedules: null, seconds: quick ? 3 : 10, jobs });
     console.log(`jobs ${jobs}: ${r.schedules} schedules in ${r.seconds.toFixed(1)} s = ${Math.round(r.schedules_per_second)}/s`);
   }
 }
@@ -165,19 +152,7 @@ async function goal_shrink(): Promise<void> {
   for (const mutant of Object.keys(MUTANTS) as Mutant[]) {
     const scenario = MUTANT_SCENARIO[mutant];
     const sc = SCENARIOS[scenario] as NonNullable<(typeof SCENARIOS)[string]>;
-    const r = run_campaign({
-      scenario: sc,
-      strategy: parse_strategy('pct:2'),
-      mutant,
-      faults: [],
-      seed: 1,
-      schedules: PCT_BUDGET,
-      seconds: null,
-      shard: { index: 0, count: 1 },
-      preemptions: 2,
-      keep_failures: 1,
-      stop_at_first_failure: true,
-    });
+    const r = until_failure(scenario, 'pct:2', mutant, 1, PCT_BUDGET);
     const f = r.failures[0];
     if (!f) {
       console.log(`${mutant}: not found`);
@@ -201,24 +176,7 @@ async function goal_shrink(): Promise<void> {
 
 async function goal_coverage(): Promise<void> {
   const seconds = quick ? 10 : 60;
-  const r = await explore(
-    {
-      scenario: 'any',
-      strategy: 'pct:2',
-      mutant: null,
-      faults: [],
-      schedules: null,
-      seconds,
-      seed: 1,
-      jobs: Math.min(2, availableParallelism()),
-      shard: { index: 0, count: 1 },
-      preemptions: 2,
-      out: null,
-      shrink_ms: 0,
-      keep_failures: 1,
-    },
-    { requested: false },
-  );
+  const r = await campaign({ scenario: 'any', schedules: null, seconds, jobs: Math.min(2, availableParallelism()) });
   const cells = Object.entries(r.coverage);
   const reached = cells.filter(([, n]) => n > 0);
   console.log(`\n## 6. a ${seconds} s any campaign (${r.schedules} schedules): ${reached.length} of ${cells.length} cells`);

@@ -32,14 +32,9 @@ import {
 } from '../decisions.ts';
 import type { Choice, Strategy } from '../strategy.ts';
 import { TimerHeap, type SimTimer } from './timer_heap.ts';
+import type { TraceEvent } from '../../trace/event.ts';
 
-export interface TraceEvent {
-  readonly seq: number;
-  readonly ts: number;
-  readonly th: string;
-  readonly ev: string;
-  readonly [field: string]: unknown;
-}
+export type { TraceEvent };
 
 type TaskState = 'ready' | 'blocked' | 'done' | 'dead';
 

@@ -9,9 +9,9 @@
 // "clock points" drawn like the change points, so a timer (the 10 ms work item) can fire in the
 // middle of a protocol step, which is where the exit races live.
 import type { FaultName } from '../../shared/seam.ts';
+import { FaultDraw } from '../../shared/fault_odds.ts';
 import { Rng } from '../../shared/rng.ts';
 import type { Choice, Strategy } from '../strategy.ts';
-import { FAULT_ODDS } from './random.ts';
 
 /** PCT's k, the number of decisions in a run, until calibrate() sets it from the scenario. */
 const K_INITIAL = 64;
@@ -26,7 +26,7 @@ export class PctStrategy implements Strategy {
   private step = 0;
   /** The expected number of decisions of a run: change and clock points are drawn in [1, k]. */
   private k = K_INITIAL;
-  private readonly fired = new Set<FaultName>();
+  private readonly draw = new FaultDraw();
 
   constructor(
     readonly faults: ReadonlySet<FaultName>,
@@ -53,7 +53,7 @@ export class PctStrategy implements Strategy {
     this.priority = [];
     this.change_at.clear();
     this.clock_at.clear();
-    this.fired.clear();
+    this.draw.reset();
     this.step = 0;
     for (let i = 1; i < this.depth; i++) this.change_at.set(1 + this.rng.below(this.k), i);
     for (let i = 0; i < this.depth; i++) this.clock_at.add(1 + this.rng.below(this.k));
@@ -95,9 +95,7 @@ export class PctStrategy implements Strategy {
   }
 
   fault(name: FaultName): boolean {
-    if (this.fired.has(name) || !this.rng.one_in(FAULT_ODDS)) return false;
-    this.fired.add(name);
-    return true;
+    return this.draw.fire(this.rng, name);
   }
 
   choose(n: number): number {
