@@ -19,6 +19,7 @@ export function judge(end: RunEnd, trace: readonly TraceEvent[], cpus: number): 
       return { rule: 'deadlock', message: `every actor waits: ${end.blocked.join('; ')}` };
     case 'step-limit':
     case 'time-limit':
+      if (end.stuck.length > 0) return { rule: 'deadlock', message: `lock cycle: ${end.stuck.join('; ')}` };
       return {
         rule: 'livelock',
         message: `no end within the ${end.kind === 'step-limit' ? 'step' : 'time'} bound; waiting: ${

@@ -2,7 +2,8 @@
 // preemptions, fewer faults, shorter detours), as long as the run still fails by the same rule.
 // A schedule is its departures, [decision, value] pairs; a candidate is replayed with every other
 // decision at its default, and kept if it still fails. Delta debugging (Zeller's ddmin) over the
-// departures first, then each remaining value lowered toward the default.
+// departures, then each remaining value lowered toward the default, both again until neither
+// changes anything.
 import type { Script } from './decisions.ts';
 import type { ScheduleOutcome } from './run_schedule.ts';
 
@@ -39,36 +40,42 @@ export function shrink(
   let best = outcome.log.sparse();
   const spent = (): boolean => attempts >= budget.attempts || performance.now() >= deadline;
 
-  // ddmin: drop chunks of departures, finer and finer.
-  let n = 2;
-  while (best.length > 0 && !spent()) {
-    const size = Math.ceil(best.length / n);
-    let reduced = false;
-    for (let start = 0; start < best.length && !spent(); start += size) {
-      const o = still_fails([...best.slice(0, start), ...best.slice(start + size)]);
-      if (o) {
-        outcome = o;
-        best = o.log.sparse();
-        reduced = true;
-        break;
+  const keep = (o: ScheduleOutcome): void => {
+    outcome = o;
+    best = o.log.sparse();
+  };
+  // Until neither pass changes anything: then no single departure can go (1-minimal).
+  for (let changed = true; changed && !spent(); ) {
+    const before = JSON.stringify(best);
+    // ddmin: drop chunks of departures, finer and finer.
+    let n = 2;
+    while (best.length > 0 && !spent()) {
+      const size = Math.ceil(best.length / n);
+      let reduced = false;
+      for (let start = 0; start < best.length && !spent(); start += size) {
+        const o = still_fails([...best.slice(0, start), ...best.slice(start + size)]);
+        if (o) {
+          keep(o);
+          reduced = true;
+          break;
+        }
+      }
+      if (reduced) n = Math.max(2, n - 1);
+      else if (size === 1) break;
+      else n = Math.min(best.length, 2 * n);
+    }
+    // Lower each value toward the default: an earlier alternative, or no fault.
+    for (let k = 0; k < best.length && !spent(); k++) {
+      const [i, v] = best[k] as [number, number];
+      for (let lower = 1; lower < v && !spent(); lower++) {
+        const o = still_fails(best.map((d, j) => (j === k ? [i, lower] : d)));
+        if (o) {
+          keep(o);
+          break;
+        }
       }
     }
-    if (reduced) n = Math.max(2, n - 1);
-    else if (size === 1) break;
-    else n = Math.min(best.length, 2 * n);
-  }
-
-  // Lower each value toward the default: an earlier alternative, or no fault.
-  for (let k = 0; k < best.length && !spent(); k++) {
-    const [i, v] = best[k] as [number, number];
-    for (let lower = 1; lower < v && !spent(); lower++) {
-      const o = still_fails(best.map((d, j) => (j === k ? [i, lower] : d)));
-      if (o) {
-        outcome = o;
-        best = o.log.sparse();
-        break;
-      }
-    }
+    changed = JSON.stringify(best) !== before;
   }
   return { decisions: best, outcome, attempts };
 }

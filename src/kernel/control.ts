@@ -27,7 +27,10 @@ import { _stp_handle_start, _stp_transport_open } from './transport.ts';
 export function* _stp_proc_write_cmd(k: Kernel, bytes: Uint8Array): Proc<SysResult> {
   const m = k.module;
   if (!m?.procfs_registered) return fail(ENOENT, 'no control file: the module is not loaded');
-  // The file is in use until the handler returns: its removal waits for us (procfs.ts).
+  // A write that starts once removal has begun finds the file going away. One already under way
+  // holds the file (and the module) until its handler returns: removal waits for it, before it
+  // takes the transport mutex the handler may still need (cleanup_module).
+  if (m.removing) return fail(ENOENT, 'the control file is being removed with the module');
   Atomics.add(m.words, CMD_WRITERS, 1);
   try {
     return yield* handle_write(k, m, bytes);

@@ -15,14 +15,21 @@ export function* _stp_register_procfs(env: Env, m: StpModule): Proc<number> {
 }
 
 /**
- * Kernel thread, last step of module removal. The control file goes away: once staprun has read
- * what is queued, its next read finds the channel closed instead of waiting for ever. Like
- * remove_proc_entry, it first waits for writes in progress: their handler is module code.
+ * Kernel thread, start of module removal: waits for `.cmd` writes under way, as remove_proc_entry
+ * waits for a file's users, since their handler is module code. New writes are refused from the
+ * moment removal begins (`m.removing`), so this ends.
  */
-export function* _stp_unregister_procfs(env: Env, m: StpModule): Proc<void> {
+export function* procfs_quiesce(m: StpModule): Proc<void> {
   for (let n = Atomics.load(m.words, CMD_WRITERS); n !== 0; n = Atomics.load(m.words, CMD_WRITERS)) {
     yield* wait(m.words, CMD_WRITERS, n, Infinity, 'writes to .cmd in progress');
   }
+}
+
+/**
+ * Kernel thread, last step of module removal. The control file goes away: once staprun has read
+ * what is queued, its next read finds the channel closed instead of waiting for ever.
+ */
+export function* _stp_unregister_procfs(env: Env, m: StpModule): Proc<void> {
   env.trace('_stp_unregister_procfs');
   m.procfs_registered = false;
   Atomics.store(m.words, CTL_CLOSED, 1);

@@ -11,7 +11,7 @@ import { all_cpus } from './cpu_calls.ts';
 import type { CpuLoadArgs } from '../cpus/cpu.ts';
 import { _stp_proc_write_cmd } from './control.ts';
 import { StpModule, type Kernel, type ModuleParams } from './module.ts';
-import { _stp_unregister_procfs } from './procfs.ts';
+import { _stp_unregister_procfs, procfs_quiesce } from './procfs.ts';
 import { _stp_transport_close, _stp_transport_init } from './transport.ts';
 
 /** What a CPU host needs to load its own copy of a module. */
@@ -62,6 +62,7 @@ export function* delete_module(k: Kernel): Proc<SysResult> {
  */
 export function* cleanup_module(k: Kernel, m: StpModule): Proc<void> {
   k.env.trace('cleanup_module');
+  yield* procfs_quiesce(m);
   yield* lock(m.lock);
   try {
     yield* _stp_transport_close(k, m);

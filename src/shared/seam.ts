@@ -140,7 +140,9 @@ export function* recv<M>(what: string): Proc<M> {
   return (yield { k: 'recv', what }) as M;
 }
 
+/** Takes a lock. A task can be preempted on its way to a lock as anywhere else: a step first. */
 export function* lock(l: Lock): Proc<void> {
+  yield STEP;
   yield { k: 'lock', lock: l };
 }
 

@@ -6,7 +6,8 @@ import { run_schedule } from '../../src/explore/run_schedule.ts';
 import type { Scenario } from '../../src/explore/scenario.ts';
 import { SCENARIOS } from '../../src/explore/scenarios.ts';
 import { World } from '../../src/explore/sim/world.ts';
-import { DefaultStrategy } from '../../src/explore/strategies/index.ts';
+import { DefaultStrategy, parse_strategy } from '../../src/explore/strategies/index.ts';
+import { run_campaign } from '../../src/explore/campaign.ts';
 import { RunToBlockStrategy } from '../../src/explore/strategy.ts';
 import { ActorDead } from '../../src/shared/errors.ts';
 import type { FaultName } from '../../src/shared/seam.ts';
@@ -221,5 +222,27 @@ describe('staprun killed while a failing insmod is in the kernel', () => {
   // Was a rule 10 false positive: "the trace ends with kernel _stp_register_procfs rc -1".
   it('is a correct run', () => {
     expect(run().failure).toBeNull();
+  });
+});
+
+// Was a bug, found by `stapsim stress` on real threads: a `.cmd` write that had passed its check
+// was preempted on its way to the transport mutex; rmmod took the mutex, then waited for that
+// write to finish, which waited for the mutex. The simulator now preempts on the way to a lock
+// (as the real runtime's jitter does), and removal waits for writes before taking the mutex.
+describe('rmmod racing a .cmd write on its way to the transport mutex', () => {
+  it.each(['pct:2', 'random'])('rmmod-during-start, %s: 1500 schedules, no deadlock', (strategy) => {
+    const r = run_campaign({
+      scenario: SCENARIOS['rmmod-during-start'] as Scenario,
+      strategy: parse_strategy(strategy),
+      mutant: null,
+      faults: [],
+      seed: 7,
+      schedules: 1500,
+      seconds: null,
+      shard: { index: 0, count: 1 },
+      preemptions: 2,
+      keep_failures: 3,
+    });
+    expect(r.failures.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
   });
 });

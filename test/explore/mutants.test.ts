@@ -110,9 +110,11 @@ describe('judge', () => {
       rule: 'deadlock',
       message: 'every actor waits: kernel (x) waits for y; staprun (main) waits for z',
     });
-    expect(judge({ kind: 'step-limit', blocked }, [], 2)?.rule).toBe('livelock');
-    expect(judge({ kind: 'step-limit', blocked }, [], 2)?.message).toMatch(/step bound.*kernel \(x\) waits for y/);
-    expect(judge({ kind: 'time-limit', blocked: [] }, [], 2)?.message).toMatch(/time bound.*timers keep firing/);
+    expect(judge({ kind: 'step-limit', blocked, stuck: [] }, [], 2)?.rule).toBe('livelock');
+    expect(judge({ kind: 'step-limit', blocked, stuck: [] }, [], 2)?.message).toMatch(/step bound.*kernel \(x\) waits for y/);
+    expect(judge({ kind: 'time-limit', blocked: [], stuck: [] }, [], 2)?.message).toMatch(/time bound.*timers keep firing/);
+    // A lock whose holder waits for ever is a deadlock, whatever timers still fire elsewhere.
+    expect(judge({ kind: 'time-limit', blocked, stuck: ['a waits for lock l held by b'] }, [], 2)?.rule).toBe('deadlock');
     expect(judge({ kind: 'crash', th: 'cpu1', error: 'boom' }, [], 2)).toEqual({ rule: 'crash', message: 'cpu1: boom' });
   });
 

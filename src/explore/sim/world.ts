@@ -50,6 +50,8 @@ class SimTask implements Choice, TaskRef {
   waiting = '';
   joiners: SimTask[] = [];
   wait_timer: SimTimer | null = null;
+  /** Set while the task waits for a lock. */
+  waiting_lock: Lock | null = null;
   /** Set when the task waits on a word. */
   wait_arr: Int32Array | null = null;
   wait_index = 0;
@@ -86,8 +88,8 @@ export type RunEnd =
   | { readonly kind: 'quiescent' }
   | { readonly kind: 'done' }
   | { readonly kind: 'deadlock'; readonly blocked: readonly string[] }
-  | { readonly kind: 'step-limit'; readonly blocked: readonly string[] }
-  | { readonly kind: 'time-limit'; readonly blocked: readonly string[] }
+  | { readonly kind: 'step-limit'; readonly blocked: readonly string[]; readonly stuck: readonly string[] }
+  | { readonly kind: 'time-limit'; readonly blocked: readonly string[]; readonly stuck: readonly string[] }
   | { readonly kind: 'crash'; readonly error: string; readonly th: string };
 
 export class World {
@@ -210,7 +212,7 @@ export class World {
       // Done must hold for the whole grace period: a late insmod can make it false again.
       if (limits.done) done_at = limits.done() ? (done_at < 0 ? this.now_ns : done_at) : -1;
       if (done_at >= 0 && this.now_ns - done_at >= (limits.grace_ns ?? 0)) return { kind: 'done' };
-      if (this.steps >= limits.max_steps) return { kind: 'step-limit', blocked: this.blocked() };
+      if (this.steps >= limits.max_steps) return { kind: 'step-limit', blocked: this.blocked(), stuck: this.stuck() };
       const next = this.timers.peek();
       if (this.ready.length === 0 && next === undefined) {
         const blocked = this.blocked();
@@ -218,7 +220,7 @@ export class World {
         return blocked.length === 0 ? { kind: 'quiescent' } : { kind: 'deadlock', blocked };
       }
       if (next !== undefined && next.due_ns > limits.max_time_ns && this.ready.length === 0) {
-        return { kind: 'time-limit', blocked: this.blocked() };
+        return { kind: 'time-limit', blocked: this.blocked(), stuck: this.stuck() };
       }
       // A decision only where there is a choice: one task and no timer, or only a timer, is forced.
       const n = this.ready.length;
@@ -233,6 +235,23 @@ export class World {
     return this.tasks
       .filter((t) => t.state === 'blocked')
       .map((t) => `${t.th} (${t.name}) waits for ${t.waiting}`);
+  }
+
+  /**
+   * Tasks waiting for a lock whose holder is itself blocked: a deadlock among some actors that
+   * timers firing elsewhere (the work queue, readers' polls) hide from "every actor waits".
+   */
+  stuck(): string[] {
+    const out: string[] = [];
+    for (const t of this.tasks) {
+      if (t.state !== 'blocked') continue;
+      const l = t.waiting_lock ? this.locks.get(t.waiting_lock) : undefined;
+      const h = l?.owner;
+      if (h && h.state === 'blocked') {
+        out.push(`${t.th} (${t.name}) waits for lock ${t.waiting_lock?.name ?? ''} held by ${h.th} (${h.name}), which waits for ${h.waiting}`);
+      }
+    }
+    return out;
   }
 
   pending_timers(): string[] {
@@ -333,6 +352,7 @@ export class World {
 
   private wake(t: SimTask, input: unknown): void {
     if (t.state !== 'blocked') return;
+    t.waiting_lock = null;
     t.state = 'ready';
     t.input = input;
     t.waiting = '';
@@ -381,6 +401,7 @@ export class World {
           this.ready.push(t);
         } else {
           l.waiters.push(t);
+          t.waiting_lock = e.lock;
           this.block(t, `lock ${e.lock.name} held by ${l.owner.th} (${l.owner.name})`);
         }
         return;
