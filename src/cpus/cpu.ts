@@ -177,7 +177,7 @@ export class Cpu implements ContextHost {
   /** A timer probe's timer fired: run it once per period elapsed (bounded), then re-arm. */
   private tick(p: Probe): void {
     p.timer = null;
-    assert(this.registered, `timer probe ${p.point.text} fired after unregister_probes`);
+    if (!this.registered) assert.fail(`timer probe ${p.point.text} fired after unregister_probes`);
     const now = this.env.now_ns();
     const period = p.point.period_ns;
     const due = Math.min(TIMER_CATCHUP_MAX, Math.floor((now - p.next_due_ns) / period) + 1);

@@ -19,16 +19,16 @@ export class CpuHost {
 
   /** Kernel, insmod: this CPU's own copy of the module, with the run's env. */
   load(env: Env, def: ProbeModuleDef, args: CpuLoadArgs): void {
-    assert(this.loaded === null, `cpu${this.index}: a module is already loaded`);
+    if (this.loaded !== null) assert.fail(`cpu${this.index}: a module is already loaded`);
     this.loaded = new Cpu(env, this.index, def, args);
   }
 
   /** Runs one of the kernel's operations on the loaded module. */
   op(name: string, args: readonly unknown[]): unknown {
-    assert((CPU_OPS as readonly string[]).includes(name), `cpu${this.index}: unknown op ${name}`);
+    if (!(CPU_OPS as readonly string[]).includes(name)) assert.fail(`cpu${this.index}: unknown op ${name}`);
     const cpu = this.loaded;
     if (cpu === null) {
-      assert(name === 'unload', `cpu${this.index}: ${name} with no module loaded`);
+      if (name !== 'unload') assert.fail(`cpu${this.index}: ${name} with no module loaded`);
       return undefined;
     }
     return this.dispatch(cpu, name as CpuOp, args);

@@ -4,7 +4,7 @@
 // timer probes (a kernel timer fires on the CPU that armed it) and runs begin and end probes;
 // timer.profile is registered on every CPU.
 import type { Env, Proc } from '../shared/seam.ts';
-import { STEP } from '../shared/seam.ts';
+import { cpu_thread, STEP } from '../shared/seam.ts';
 import { all_cpus, cpu_call } from './cpu_calls.ts';
 import type { Kernel, StpModule } from './module.ts';
 
@@ -12,7 +12,7 @@ import type { Kernel, StpModule } from './module.ts';
 export function* probe_start(k: Kernel, m: StpModule): Proc<number> {
   const registered: number[] = [];
   for (const cpu of k.cpus()) {
-    if (k.env.fault('probe_start', `cpu${cpu}`)) {
+    if (k.env.fault('probe_start', cpu_thread(cpu))) {
       for (const done of registered) yield* cpu_call(k, done, 'unregister_probes');
       m.probes_registered = false;
       return -1;

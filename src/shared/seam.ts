@@ -13,8 +13,11 @@
 /** Who did something: TRACE.md's `th`. */
 export type Thread = 'kernel' | 'kworker' | 'staprun' | 'target' | 'user' | `cpu${number}`;
 
+const cpu_threads: Thread[] = [];
+
+/** A CPU's thread name, made once per CPU: hot paths name CPUs at every call into one. */
 export function cpu_thread(cpu: number): Thread {
-  return `cpu${cpu}`;
+  return (cpu_threads[cpu] ??= `cpu${cpu}`);
 }
 
 /** A thread name's CPU number, or -1 when it is not a CPU. */

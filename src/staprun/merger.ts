@@ -12,7 +12,7 @@ export class SequenceMerger {
   constructor(private readonly out: (data: Uint8Array) => void) {}
 
   push(seq: number, data: Uint8Array): void {
-    assert(seq >= this.next && !this.pending.has(seq), `record sequence ${seq} arrived twice`);
+    if (seq < this.next || this.pending.has(seq)) assert.fail(`record sequence ${seq} arrived twice`);
     if (seq !== this.next) {
       this.pending.set(seq, data);
       return;

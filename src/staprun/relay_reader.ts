@@ -71,13 +71,14 @@ function drain_one(s: Staprun, cpu: number, r: RelayReader): number {
 
 /** staprun thread: one CPU's reader; waits for the writer's wakeup or the reader timeout. */
 function* relay_reader(s: Staprun, cpu: number, r: RelayReader): Proc<void> {
+  const what = `cpu${cpu} relay buffer`;
   while (!s.stopping) {
     const wake = r.wake_value();
     if (drain_one(s, cpu, r) > 0) {
       yield STEP;
       continue;
     }
-    yield* wait(r.buf.words, RELAY_WAKE, wake, STAPRUN_READER_TIMEOUT_MS, `cpu${cpu} relay buffer`);
+    yield* wait(r.buf.words, RELAY_WAKE, wake, STAPRUN_READER_TIMEOUT_MS, what);
   }
 }
 

@@ -157,16 +157,31 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
       (world.task_done(main) || world.is_dead('staprun')) && kernel.module === null && !world.pending('kernel', 'init_module'),
   };
   const end = world.run(limits);
-  return {
-    end,
-    code: world.task_done(main) ? (world.result_of(main) as number) : null,
-    get stdout() {
-      return out.map((d) => decoder.decode(d)).join('');
-    },
-    stderr: err,
-    trace: world.trace,
-    world,
-  };
+  return new SimRunOutcome(end, world.task_done(main) ? (world.result_of(main) as number) : null, out, err, world);
+}
+
+/**
+ * A run's result, its output decoded only if someone reads it. A class, not an object literal
+ * with a getter: V8 gives each such literal a hidden class of its own, in old space, and that
+ * class holds the getter and with it sim_run's whole scope (the World and all in it) alive
+ * through young-generation GCs until the next full one (seen with --trace-gc-nvp).
+ */
+class SimRunOutcome implements SimRunResult {
+  constructor(
+    readonly end: RunEnd,
+    readonly code: number | null,
+    private readonly out: readonly Uint8Array[],
+    readonly stderr: readonly string[],
+    readonly world: World,
+  ) {}
+
+  get trace(): readonly TraceEvent[] {
+    return this.world.trace;
+  }
+
+  get stdout(): string {
+    return this.out.map((d) => decoder.decode(d)).join('');
+  }
 }
 
 function scenario_context(

@@ -5,27 +5,24 @@ export interface SimTimer {
   readonly due_ns: number;
   readonly order: number;
   readonly what: string;
-  readonly fire: () => void;
   cancelled: boolean;
   fired: boolean;
-  /** The task a fired `after` timer started, so a cancel can still stop it before it steps. */
-  task?: unknown;
 }
 
 function before(a: SimTimer, b: SimTimer): boolean {
   return a.due_ns < b.due_ns || (a.due_ns === b.due_ns && a.order < b.order);
 }
 
-export class TimerHeap {
-  private readonly heap: SimTimer[] = [];
+export class TimerHeap<T extends SimTimer> {
+  private readonly heap: T[] = [];
 
-  push(t: SimTimer): void {
+  push(t: T): void {
     const h = this.heap;
     h.push(t);
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const hp = h[p] as SimTimer;
+      const hp = h[p] as T;
       if (!before(t, hp)) break;
       h[i] = hp;
       i = p;
@@ -34,7 +31,7 @@ export class TimerHeap {
   }
 
   /** The earliest live timer, dropping cancelled ones; undefined when none is left. */
-  peek(): SimTimer | undefined {
+  peek(): T | undefined {
     for (;;) {
       const top = this.heap[0];
       if (top === undefined || !top.cancelled) return top;
@@ -42,7 +39,7 @@ export class TimerHeap {
     }
   }
 
-  pop(): SimTimer | undefined {
+  pop(): T | undefined {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
@@ -52,8 +49,8 @@ export class TimerHeap {
       const l = 2 * i + 1;
       if (l >= h.length) break;
       const r = l + 1;
-      const c = r < h.length && before(h[r] as SimTimer, h[l] as SimTimer) ? r : l;
-      const hc = h[c] as SimTimer;
+      const c = r < h.length && before(h[r] as T, h[l] as T) ? r : l;
+      const hc = h[c] as T;
       if (!before(hc, last)) break;
       h[i] = hc;
       i = c;
@@ -62,11 +59,7 @@ export class TimerHeap {
     return top;
   }
 
-  live(): number {
-    return this.heap.filter((t) => !t.cancelled).length;
-  }
-
-  pending(): readonly SimTimer[] {
-    return this.heap.filter((t) => !t.cancelled);
+  clear(): void {
+    this.heap.length = 0;
   }
 }

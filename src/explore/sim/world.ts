@@ -38,18 +38,33 @@ export type { TraceEvent };
 
 type TaskState = 'ready' | 'blocked' | 'done' | 'dead';
 
+// What a blocked task waits for. Kept as a kind and its operands, and put into words only for a
+// deadlock report: a string built at every block would cost more than the step itself.
+const W_TEXT = 0; // a word or a message: wait_text says which
+const W_SLEEP = 1;
+const W_LOCK = 2;
+const W_JOIN = 3;
+const W_CALL = 4;
+
 class SimTask implements Choice, TaskRef {
   state: TaskState = 'ready';
   gen: Proc<unknown> | null = null;
   body: Body | null;
+  /** A call into this task's actor (perform_call), run as the task's first step. */
+  call_handler: CallHandler | null = null;
+  call_args: readonly unknown[] = [];
   input: unknown = undefined;
   error: unknown = undefined;
   failed = false;
   result: unknown = undefined;
-  /** What the task waits for, for deadlock reports. */
-  waiting = '';
-  joiners: SimTask[] = [];
-  wait_timer: SimTimer | null = null;
+  wait_kind = W_TEXT;
+  wait_text = '';
+  wait_ms = 0;
+  /** The lock holder, the joined task or the callee the task waits for. */
+  wait_task: SimTask | null = null;
+  /** Tasks waiting for this one to end (null: none, the usual case; no array per task). */
+  joiners: SimTask[] | null = null;
+  wait_timer: WorldTimer | null = null;
   /** Set while the task waits for a lock. */
   waiting_lock: Lock | null = null;
   /** Set when the task waits on a word. */
@@ -60,10 +75,68 @@ class SimTask implements Choice, TaskRef {
     readonly id: number,
     readonly th: Thread,
     readonly name: string,
-    body: Body,
+    body: Body | null,
   ) {
     this.body = body;
   }
+
+  /** What the task waits for, for deadlock reports. */
+  get waiting(): string {
+    const o = this.wait_task;
+    switch (this.wait_kind) {
+      case W_SLEEP:
+        return `${this.wait_ms} ms (${this.wait_text})`;
+      case W_LOCK:
+        return `lock ${this.waiting_lock?.name ?? ''} held by ${o?.th ?? ''} (${o?.name ?? ''})`;
+      case W_JOIN:
+        return `task ${o?.th ?? ''} (${o?.name ?? ''})`;
+      case W_CALL:
+        return `${o?.th ?? ''}.${o?.name ?? ''}()`;
+      default:
+        return this.wait_text;
+    }
+  }
+}
+
+// A timer's action, as data rather than a closure (a campaign sets thousands a second).
+const T_WAKE = 0; // a sleep ends
+const T_TIMEOUT = 1; // a wait on a word times out
+const T_SPAWN = 2; // an `after` or `at` body starts as a task
+
+class WorldTimer implements SimTimer, Timer {
+  cancelled = false;
+  fired = false;
+  /** T_WAKE, T_TIMEOUT: the waiting task. T_SPAWN: the task the timer started, once fired. */
+  task: SimTask | null;
+
+  constructor(
+    readonly due_ns: number,
+    readonly order: number,
+    readonly kind: number,
+    readonly th: Thread,
+    private readonly label: string,
+    readonly body: Body | null,
+    task: SimTask | null,
+  ) {
+    this.task = task;
+  }
+
+  get what(): string {
+    if (this.kind === T_WAKE) return `${this.th} sleep`;
+    if (this.kind === T_TIMEOUT) return `${this.th} wait timeout`;
+    return this.label;
+  }
+}
+
+function add_joiner(target: SimTask, t: SimTask): void {
+  if (target.joiners === null) target.joiners = [t];
+  else target.joiners.push(t);
+}
+
+/** Removes a[i], keeping order, without the array splice allocates for its result. */
+function remove_at<T>(a: T[], i: number): void {
+  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j] as T;
+  a.pop();
 }
 
 interface SimLock {
@@ -103,11 +176,11 @@ export class World {
   private timer_order = 0;
   private readonly ready: SimTask[] = [];
   private readonly tasks: SimTask[] = [];
-  private readonly timers = new TimerHeap();
+  private readonly timers = new TimerHeap<WorldTimer>();
   private readonly mailboxes = new Map<Thread, unknown[]>();
   private readonly receivers = new Map<Thread, SimTask>();
   private readonly word_waiters: SimTask[] = [];
-  private readonly locks = new WeakMap<Lock, SimLock>();
+  private readonly locks = new Map<Lock, SimLock>();
   private readonly dead = new Set<Thread>();
   private readonly handlers = new Map<string, CallHandler>();
   private readonly envs = new Map<Thread, Env>();
@@ -156,7 +229,7 @@ export class World {
     return e;
   }
 
-  spawn(th: Thread, name: string, body: Body): SimTask {
+  spawn(th: Thread, name: string, body: Body | null): SimTask {
     const t = new SimTask(this.next_task_id++, th, name, body);
     this.tasks.push(t);
     if (this.dead.has(th)) t.state = 'dead';
@@ -166,7 +239,7 @@ export class World {
 
   /** Runs `body` on `th` at virtual time `at_ns` (outside actions: ^C, rmmod by hand). */
   at(at_ns: number, th: Thread, what: string, body: Body): void {
-    this.add_timer(Math.max(0, at_ns - this.now_ns) / 1e6, what, () => void this.spawn(th, what, body));
+    this.add_timer(Math.max(0, at_ns - this.now_ns) / 1e6, T_SPAWN, th, what, body, null);
   }
 
   /** Ends every task of `th` where it stands (staprun killed): no cleanup runs. */
@@ -174,14 +247,14 @@ export class World {
     this.dead.add(th);
     for (const t of this.tasks) {
       if (t.th !== th || t.state === 'done' || t.state === 'dead') continue;
-      if (t.state === 'ready') this.ready.splice(this.ready.indexOf(t), 1);
+      if (t.state === 'ready') remove_at(this.ready, this.ready.indexOf(t));
       t.state = 'dead';
       if (t.wait_timer) t.wait_timer.cancelled = true;
       // Whoever waits on a task of the dead thread (a call into it) sees it dead, as a comlink
       // call to a worker that died rejects.
       const dead = new ActorDead(`${th} is dead`);
-      for (const j of t.joiners) this.wake_with_error(j, dead);
-      t.joiners = [];
+      for (const j of t.joiners ?? []) this.wake_with_error(j, dead);
+      t.joiners = null;
     }
     this.receivers.delete(th);
     this.mailboxes.delete(th);
@@ -254,10 +327,6 @@ export class World {
     return out;
   }
 
-  pending_timers(): string[] {
-    return this.timers.pending().map((t) => t.what);
-  }
-
   private decide(can_advance: boolean): number {
     const ready = this.ready;
     const cur = this.current !== null && this.current.state === 'ready' ? ready.indexOf(this.current) : -1;
@@ -268,7 +337,7 @@ export class World {
       raw = decode_pick(forced, ready.length, cur, can_advance);
     } else {
       raw = this.strategy.pick(ready, cur, can_advance);
-      assert(raw >= (can_advance ? -1 : 0) && raw < ready.length, `strategy picked ${raw}`);
+      if (!(raw >= (can_advance ? -1 : 0) && raw < ready.length)) throw new Error(`strategy picked ${raw}`);
     }
     const cost = cur >= 0 ? PREEMPT_ANY : can_advance ? PREEMPT_ADVANCE : PREEMPT_NONE;
     this.log.push(KIND_PICK, size, encode_pick(raw, ready.length, cur), cost);
@@ -281,33 +350,46 @@ export class World {
     assert(t.due_ns >= this.now_ns, 'timer in the past');
     this.now_ns = t.due_ns;
     t.fired = true;
-    t.fire();
+    const task = t.task;
+    switch (t.kind) {
+      case T_WAKE:
+        if (task) this.wake(task, undefined);
+        return;
+      case T_TIMEOUT:
+        if (!task) return;
+        task.wait_timer = null;
+        this.unwait(task);
+        this.wake(task, 'timed-out' satisfies WaitResult);
+        return;
+      default:
+        t.task = this.spawn(t.th, t.what, t.body);
+    }
   }
 
-  private add_timer(ms: number, what: string, fire: () => void): SimTimer {
-    const t: SimTimer = {
-      due_ns: this.now_ns + Math.round(ms * 1e6),
-      order: this.timer_order++,
-      what,
-      fire,
-      cancelled: false,
-      fired: false,
-    };
+  private add_timer(ms: number, kind: number, th: Thread, what: string, body: Body | null, task: SimTask | null): WorldTimer {
+    const t = new WorldTimer(this.now_ns + Math.round(ms * 1e6), this.timer_order++, kind, th, what, body, task);
     this.timers.push(t);
     return t;
   }
 
   private step(i: number): void {
     const t = this.ready[i] as SimTask;
-    this.ready.splice(i, 1);
+    remove_at(this.ready, i);
     this.steps++;
     this.current = t;
     let r: IteratorResult<Effect, unknown>;
     try {
       if (t.gen === null) {
-        const body = t.body as Body;
-        t.body = null;
-        const v = body();
+        let v: unknown;
+        const body = t.body;
+        if (body !== null) {
+          t.body = null;
+          v = body();
+        } else {
+          const handler = t.call_handler as CallHandler;
+          t.call_handler = null;
+          v = handler(t.name, t.call_args);
+        }
         if (!is_proc(v)) return this.finish(t, v, false);
         t.gen = v;
       }
@@ -333,29 +415,29 @@ export class World {
       // The whole thread dies (a CPU crash): its other tasks end, and callers see it dead.
       this.kill(t.th);
       const dead = new ActorDead(`${t.th} died: ${message_of(value)}`);
-      for (const j of t.joiners) this.wake_with_error(j, dead);
-      t.joiners = [];
+      for (const j of t.joiners ?? []) this.wake_with_error(j, dead);
+      t.joiners = null;
       return;
     }
     if (failed) {
-      if (t.joiners.length === 0) {
+      if (t.joiners === null) {
         this.crash ??= { error: message_of(value), th: t.th };
         return;
       }
       for (const j of t.joiners) this.wake_with_error(j, value);
     } else {
       t.result = value;
-      for (const j of t.joiners) this.wake(j, value);
+      for (const j of t.joiners ?? []) this.wake(j, value);
     }
-    t.joiners = [];
+    t.joiners = null;
   }
 
   private wake(t: SimTask, input: unknown): void {
     if (t.state !== 'blocked') return;
     t.waiting_lock = null;
+    t.wait_task = null;
     t.state = 'ready';
     t.input = input;
-    t.waiting = '';
     this.ready.push(t);
   }
 
@@ -366,9 +448,11 @@ export class World {
     this.wake(t, undefined);
   }
 
-  private block(t: SimTask, waiting: string): void {
+  private block(t: SimTask, kind: number, text: string, other: SimTask | null): void {
     t.state = 'blocked';
-    t.waiting = waiting;
+    t.wait_kind = kind;
+    t.wait_text = text;
+    t.wait_task = other;
   }
 
   private perform(t: SimTask, e: Effect): void {
@@ -377,8 +461,9 @@ export class World {
         this.ready.push(t);
         return;
       case 'sleep':
-        this.block(t, `${e.ms} ms (${e.what})`);
-        this.add_timer(e.ms, `${t.th} sleep`, () => this.wake(t, undefined));
+        this.block(t, W_SLEEP, e.what, null);
+        t.wait_ms = e.ms;
+        this.add_timer(e.ms, T_WAKE, t.th, '', null, t);
         return;
       case 'wait':
         return this.perform_wait(t, e.arr, e.index, e.value, e.ms, e.what);
@@ -389,9 +474,9 @@ export class World {
           this.ready.push(t);
           return;
         }
-        assert(!this.receivers.has(t.th), `${t.th}: two tasks receive`);
+        if (this.receivers.has(t.th)) assert.fail(`${t.th}: two tasks receive`);
         this.receivers.set(t.th, t);
-        this.block(t, e.what);
+        this.block(t, W_TEXT, e.what, null);
         return;
       }
       case 'lock': {
@@ -401,8 +486,8 @@ export class World {
           this.ready.push(t);
         } else {
           l.waiters.push(t);
+          this.block(t, W_LOCK, '', l.owner);
           t.waiting_lock = e.lock;
-          this.block(t, `lock ${e.lock.name} held by ${l.owner.th} (${l.owner.name})`);
         }
         return;
       }
@@ -414,8 +499,8 @@ export class World {
           t.input = target.result;
           this.ready.push(t);
         } else {
-          target.joiners.push(t);
-          this.block(t, `task ${target.th} (${target.name})`);
+          add_joiner(target, t);
+          this.block(t, W_JOIN, '', target);
         }
         return;
       }
@@ -438,19 +523,13 @@ export class World {
     t.wait_arr = arr;
     t.wait_index = index;
     this.word_waiters.push(t);
-    this.block(t, what);
-    if (Number.isFinite(ms)) {
-      t.wait_timer = this.add_timer(ms, `${t.th} wait timeout`, () => {
-        t.wait_timer = null;
-        this.unwait(t);
-        this.wake(t, 'timed-out' satisfies WaitResult);
-      });
-    }
+    this.block(t, W_TEXT, what, null);
+    if (Number.isFinite(ms)) t.wait_timer = this.add_timer(ms, T_TIMEOUT, t.th, '', null, t);
   }
 
   private unwait(t: SimTask): void {
     const i = this.word_waiters.indexOf(t);
-    if (i >= 0) this.word_waiters.splice(i, 1);
+    if (i >= 0) remove_at(this.word_waiters, i);
     t.wait_arr = null;
   }
 
@@ -462,10 +541,12 @@ export class World {
       return;
     }
     const handler = this.handlers.get(to) ?? (to.startsWith('cpu') ? this.handlers.get('cpu*') : undefined);
-    assert(handler, `no handler for calls to ${to}`);
-    const callee = this.spawn(to, op, () => handler(op, args));
-    callee.joiners.push(t);
-    this.block(t, `${to}.${op}()`);
+    if (!handler) assert.fail(`no handler for calls to ${to}`);
+    const callee = this.spawn(to, op, null);
+    callee.call_handler = handler;
+    callee.call_args = args;
+    add_joiner(callee, t);
+    this.block(t, W_CALL, '', callee);
   }
 
   private sim_lock(l: Lock): SimLock {
@@ -491,10 +572,7 @@ export class World {
 
   /** @internal */
   env_after(ms: number, on: Thread, what: string, body: Body): Timer {
-    const t: SimTimer = this.add_timer(ms, what, () => {
-      t.task = this.spawn(on, what, body);
-    });
-    return t;
+    return this.add_timer(ms, T_SPAWN, on, what, body, null);
   }
 
   /** @internal */
@@ -516,15 +594,15 @@ export class World {
    * exactly when a cancel can still stop it there too.
    */
   /** @internal */
-  cancel(t: SimTimer): boolean {
+  cancel(t: WorldTimer): boolean {
     if (t.cancelled) return false;
     if (!t.fired) {
       t.cancelled = true;
       return true;
     }
-    const task = t.task as SimTask | undefined;
-    if (task === undefined || task.state !== 'ready' || task.gen !== null || task.body === null) return false;
-    this.ready.splice(this.ready.indexOf(task), 1);
+    const task = t.task;
+    if (t.kind !== T_SPAWN || task === null || task.state !== 'ready' || task.gen !== null || task.body === null) return false;
+    remove_at(this.ready, this.ready.indexOf(task));
     task.state = 'done';
     task.body = null;
     t.cancelled = true;
@@ -553,7 +631,7 @@ export class World {
     for (let i = 0; i < this.word_waiters.length; ) {
       const t = this.word_waiters[i] as SimTask;
       if (t.wait_arr === arr && t.wait_index === index) {
-        this.word_waiters.splice(i, 1);
+        remove_at(this.word_waiters, i);
         t.wait_arr = null;
         if (t.wait_timer) t.wait_timer.cancelled = true;
         t.wait_timer = null;
@@ -589,7 +667,7 @@ class SimEnv implements Env {
   }
 
   cancel(timer: Timer): boolean {
-    return this.w.cancel(timer as SimTimer);
+    return this.w.cancel(timer as WorldTimer);
   }
 
   spawn(on: Thread, name: string, body: Body): TaskRef {

@@ -18,11 +18,17 @@ const K_INITIAL = 64;
 
 export class PctStrategy implements Strategy {
   private rng = new Rng(0);
-  /** Priority of each task seen this run, by task id (0 = not seen yet); initial ones > depth. */
-  private priority: number[] = [];
+  /**
+   * Priority of each task seen this run, by task id (0 = not seen yet); initial ones > depth.
+   * Reused from run to run, and the change and clock points are short arrays scanned in place:
+   * pick runs at every decision, and a Map or a fresh array there costs more than the pick.
+   */
+  private priority = new Float64Array(64);
+  private seen = 0;
   /** Decision counts at which a priority change happens, with the priority it sets (1..D-1). */
-  private readonly change_at = new Map<number, number>();
-  private readonly clock_at = new Set<number>();
+  private readonly change_step: number[] = [];
+  private readonly change_prio: number[] = [];
+  private readonly clock_at: number[] = [];
   private step = 0;
   /** The expected number of decisions of a run: change and clock points are drawn in [1, k]. */
   private k = K_INITIAL;
@@ -50,21 +56,28 @@ export class PctStrategy implements Strategy {
 
   begin(seed: number): void {
     this.rng = new Rng(seed);
-    this.priority = [];
-    this.change_at.clear();
-    this.clock_at.clear();
+    this.priority.fill(0, 0, this.seen);
+    this.seen = 0;
+    this.change_step.length = 0;
+    this.change_prio.length = 0;
+    this.clock_at.length = 0;
     this.draw.reset();
     this.step = 0;
-    for (let i = 1; i < this.depth; i++) this.change_at.set(1 + this.rng.below(this.k), i);
-    for (let i = 0; i < this.depth; i++) this.clock_at.add(1 + this.rng.below(this.k));
+    for (let i = 1; i < this.depth; i++) {
+      this.change_step.push(1 + this.rng.below(this.k));
+      this.change_prio.push(i);
+    }
+    for (let i = 0; i < this.depth; i++) this.clock_at.push(1 + this.rng.below(this.k));
   }
 
   pick(ready: readonly Choice[], _current: number, can_advance: boolean): number {
     this.step++;
-    if (can_advance && this.clock_at.has(this.step)) return -1;
+    if (can_advance && this.clock_at.includes(this.step)) return -1;
     const best = this.highest(ready);
-    const drop = this.change_at.get(this.step);
-    if (drop === undefined) return best;
+    // Two change points drawn at one step: the later one counts.
+    const at = this.change_step.lastIndexOf(this.step);
+    if (at < 0) return best;
+    const drop = this.change_prio[at] as number;
     // A change point: the task about to run drops below every initial priority, and the next
     // highest runs instead.
     this.priority[(ready[best] as Choice).id] = drop;
@@ -85,11 +98,18 @@ export class PctStrategy implements Strategy {
   }
 
   private priority_of(c: Choice): number {
-    let p = this.priority[c.id];
-    if (p === undefined) {
+    const id = c.id;
+    if (id >= this.priority.length) {
+      const grown = new Float64Array(Math.max(2 * this.priority.length, id + 1));
+      grown.set(this.priority);
+      this.priority = grown;
+    }
+    let p = this.priority[id] as number;
+    if (p === 0) {
       // A random real above depth: together they order tasks by a uniform random permutation.
       p = this.depth + this.rng.u32() / 4294967296;
-      this.priority[c.id] = p;
+      this.priority[id] = p;
+      if (id >= this.seen) this.seen = id + 1;
     }
     return p;
   }
