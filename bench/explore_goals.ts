@@ -20,6 +20,7 @@ import { MUTANTS, type Mutant } from '../src/shared/mutants.ts';
 import { STEP } from '../src/shared/seam.ts';
 import { SimPool } from '../src/explore/sim/pool.ts';
 import { World } from '../src/explore/sim/world.ts';
+import { no_pretenuring } from '../src/explore/sim/v8_tuning.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
@@ -122,6 +123,8 @@ function rate(run: (i: number) => void, ms: number): number {
 
 async function goal_speed(): Promise<void> {
   console.log('\n## 4. schedules per second');
+  // As a campaign runs them (src/explore/sim/v8_tuning.ts), baseline included.
+  no_pretenuring();
   // The baseline, in this process: a run of three trivial tasks of 26 steps (78 steps, as many as
   // exit-in-begin takes), under the same World and strategy: what the scheduler alone costs.
   const pct = make_strategy(parse_strategy('pct:2'), new Set());

@@ -10,6 +10,7 @@ import { schedule_seed } from '../shared/rng.ts';
 import { run_schedule, type ScheduleOutcome } from './run_schedule.ts';
 import type { Scenario } from './scenario.ts';
 import { SimPool } from './sim/pool.ts';
+import { no_pretenuring } from './sim/v8_tuning.ts';
 import { DfsSearch } from './strategies/dfs.ts';
 import { make_strategy, strategy_name, type StrategySpec } from './strategies/index.ts';
 import { PctStrategy } from './strategies/pct.ts';
@@ -77,6 +78,7 @@ export interface CampaignResult {
 const PROGRESS_EVERY = 256;
 
 export function run_campaign(o: CampaignOptions): CampaignResult {
+  no_pretenuring();
   const t0 = performance.now();
   const faults = new Set([...(o.scenario.faults ?? []), ...o.faults]);
   const strategy = make_strategy(o.strategy, faults);

@@ -1,6 +1,7 @@
 // `stapsim explore`: a campaign over a scenario, in `jobs` piscina workers (each a shard), then
 // every kept failure shrunk, saved and checked to replay. The library behind the CLI command.
 import { Piscina } from 'piscina';
+import { no_pretenuring } from './sim/v8_tuning.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import { worker_url } from '../shared/real/paths.ts';
 import type { FaultName } from '../shared/seam.ts';
@@ -51,6 +52,7 @@ const PROGRESS_MS = 200;
 
 /** Runs the campaign; `stop()` (^C) ends it early with what it found so far. */
 export async function explore(o: ExploreOptions, stop: { requested: boolean }): Promise<ExploreReport> {
+  no_pretenuring();
   const scenario = await load_scenario(o.scenario);
   const strategy = parse_strategy(o.strategy);
   const jobs = strategy.kind === 'dfs' ? 1 : o.jobs;

@@ -150,9 +150,12 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
     world.at(a.ms * 1e6, 'user', a.action, () => user_action(world.env('user'), a.action, hooks));
   }
   opts.actors?.(scenario_context(world, kernel, hooks, () => !world.task_done(main) && !world.is_dead('staprun')));
+  // Field by field, not by spreading: a spread of objects whose fields differ from run to run
+  // makes V8 build a new hidden class for every run, and each one costs a full GC to free.
   const limits: RunLimits = {
-    ...SIM_DEFAULT_LIMITS,
-    ...opts.limits,
+    max_steps: opts.limits?.max_steps ?? SIM_DEFAULT_LIMITS.max_steps,
+    max_time_ns: opts.limits?.max_time_ns ?? SIM_DEFAULT_LIMITS.max_time_ns,
+    grace_ns: opts.limits?.grace_ns ?? SIM_DEFAULT_LIMITS.grace_ns ?? 0,
     done: () =>
       (world.task_done(main) || world.is_dead('staprun')) && kernel.module === null && !world.pending('kernel', 'init_module'),
   };
