@@ -156,8 +156,9 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
     max_steps: opts.limits?.max_steps ?? SIM_DEFAULT_LIMITS.max_steps,
     max_time_ns: opts.limits?.max_time_ns ?? SIM_DEFAULT_LIMITS.max_time_ns,
     grace_ns: opts.limits?.grace_ns ?? SIM_DEFAULT_LIMITS.grace_ns ?? 0,
+    // Asked at every step: the cheapest test first.
     done: () =>
-      (world.task_done(main) || world.is_dead('staprun')) && kernel.module === null && !world.pending('kernel', 'init_module'),
+      kernel.module === null && (world.task_done(main) || world.is_dead('staprun')) && !world.pending('kernel', 'init_module'),
   };
   const end = world.run(limits);
   return new SimRunOutcome(end, world.task_done(main) ? (world.result_of(main) as number) : null, out, err, world);

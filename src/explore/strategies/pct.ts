@@ -30,6 +30,8 @@ export class PctStrategy implements Strategy {
   private readonly change_prio: number[] = [];
   private readonly clock_at: number[] = [];
   private step = 0;
+  /** The next decision that is a clock or change point. */
+  private next_point = 0;
   /** The expected number of decisions of a run: change and clock points are drawn in [1, k]. */
   private k = K_INITIAL;
   private readonly draw = new FaultDraw();
@@ -68,10 +70,22 @@ export class PctStrategy implements Strategy {
       this.change_prio.push(i);
     }
     for (let i = 0; i < this.depth; i++) this.clock_at.push(1 + this.rng.below(this.k));
+    this.next_point = this.point_after(0);
+  }
+
+  /** The first clock or change point after decision `step`. */
+  private point_after(step: number): number {
+    let next = Infinity;
+    for (const p of this.change_step) if (p > step && p < next) next = p;
+    for (const p of this.clock_at) if (p > step && p < next) next = p;
+    return next;
   }
 
   pick(ready: readonly Choice[], _current: number, can_advance: boolean): number {
-    this.step++;
+    const step = ++this.step;
+    // Most decisions are neither a clock nor a change point: one comparison says so.
+    if (step < this.next_point) return this.highest(ready);
+    this.next_point = this.point_after(step);
     if (can_advance && this.clock_at.includes(this.step)) return -1;
     const best = this.highest(ready);
     // Two change points drawn at one step: the later one counts.
