@@ -6,7 +6,7 @@
 //   5. shrunk failures: at most 20 decisions, and 10 of 10 replays identical;
 //   6. coverage of the 15 {trigger} x {phase} cells by a 60 s `any` campaign.
 // Prints figures, never asserts: speed goals live here, not in tests. Options:
-//   node dist/bench/explore_goals.js [--quick] [--only mutants|any|speed|shrink|coverage]
+//   node dist/bench/explore_goals.js [--quick] [--only mutants|any|speed|shrink|coverage|survey]
 import { availableParallelism } from 'node:os';
 import { run_campaign } from '../src/explore/campaign.ts';
 import { explore, type ExploreOptions, type ExploreReport } from '../src/explore/explore.ts';
@@ -186,6 +186,40 @@ async function goal_coverage(): Promise<void> {
   for (const [c, n] of cells) console.log(`  ${c.padEnd(40)} ${n}`);
 }
 
+/**
+ * Not one of the goals; run with `--only survey`. Every mutant in every scenario whose default
+ * schedule (run to block, no fault) does not already fail: where the bug is a race, which
+ * strategy finds it sooner. Medians over 11 master seeds, 2,000 schedules at most.
+ */
+function survey(): void {
+  const seeds = 11;
+  const budget = 2000;
+  console.log(`\n## survey: schedules to the first failure, median of ${seeds} seeds (- = none within ${budget})`);
+  console.log('mutant                 scenario             pct:2     random    random/pct');
+  const show = (x: number): string => (Number.isFinite(x) ? String(x) : '-');
+  for (const mutant of Object.keys(MUTANTS) as Mutant[]) {
+    for (const [name, sc] of Object.entries(SCENARIOS)) {
+      const dflt = make_strategy(parse_strategy('dfs'), new Set(sc.faults ?? []));
+      const first = run_schedule({ scenario: sc, strategy: dflt, seed: 0, mutant });
+      if (first.failure) {
+        console.log(`${mutant.padEnd(22)} ${name.padEnd(20)} fails in the default schedule (${first.failure.rule})`);
+        continue;
+      }
+      const pct: number[] = [];
+      const rnd: number[] = [];
+      for (let seed = 1; seed <= seeds; seed++) {
+        pct.push(first_failure(name, 'pct:2', mutant, seed, budget));
+        rnd.push(first_failure(name, 'random', mutant, seed, budget));
+      }
+      const mp = median(pct);
+      const mr = median(rnd);
+      if (!Number.isFinite(mp) && !Number.isFinite(mr)) continue;
+      const ratio = Number.isFinite(mp) && Number.isFinite(mr) ? (mr / mp).toFixed(2) : '';
+      console.log(`${mutant.padEnd(22)} ${name.padEnd(20)} ${show(mp).padEnd(9)} ${show(mr).padEnd(9)} ${ratio}`);
+    }
+  }
+}
+
 const goals: Record<string, () => void | Promise<void>> = {
   mutants: goal_mutants,
   any: goal_no_violation,
@@ -194,4 +228,5 @@ const goals: Record<string, () => void | Promise<void>> = {
   coverage: goal_coverage,
 };
 console.log(`stapsim explorer goals${quick ? ' (quick)' : ''}, node ${process.version}, ${availableParallelism()} CPUs`);
-for (const [name, g] of Object.entries(goals)) if (only === null || only === name) await g();
+if (only === 'survey') survey();
+else for (const [name, g] of Object.entries(goals)) if (only === null || only === name) await g();
