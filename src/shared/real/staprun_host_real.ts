@@ -31,6 +31,10 @@ export class RealStaprunHost implements StaprunHost {
       this.mail({ kind: 'target_exit', status: code ?? 128, signal });
     });
     child.on('error', (e) => this.err(`WARNING: could not start '${cmd}': ${e.message}`));
+    // The child's end of the hold pipe closes when it runs the command or dies. An error on our
+    // end then (ECONNRESET when a held child is killed, as on a failed STP_START) says only that
+    // the child is gone, which its 'exit' reports; unheard, it would kill staprun's thread.
+    child.stdio[3]?.on('error', () => {});
     this.child = child;
     return child.pid ?? -1;
   }
