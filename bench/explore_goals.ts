@@ -14,7 +14,7 @@ import { replay_schedule } from '../src/explore/explore_worker.ts';
 import { SCENARIOS } from '../src/explore/scenarios.ts';
 import { trace_sha256 } from '../src/explore/schedule_file.ts';
 import { shrink } from '../src/explore/shrink.ts';
-import { run_schedule } from '../src/explore/run_schedule.ts';
+import { replayer, run_schedule } from '../src/explore/run_schedule.ts';
 import { make_strategy, parse_strategy } from '../src/explore/strategies/index.ts';
 import { MUTANTS, type Mutant } from '../src/shared/mutants.ts';
 import { STEP } from '../src/shared/seam.ts';
@@ -161,12 +161,7 @@ async function goal_shrink(): Promise<void> {
       console.log(`${mutant}: not found`);
       continue;
     }
-    const strategy = make_strategy(parse_strategy('dfs'), new Set(sc.faults ?? []));
-    const s = shrink(
-      (script) => run_schedule({ scenario: sc, strategy, seed: 0, mutant, script }),
-      f.decisions,
-      f.rule,
-    );
+    const s = shrink(replayer(sc, mutant), f.decisions, f.rule);
     const hashes = new Set<string>();
     for (let i = 0; i < 10; i++) hashes.add(trace_sha256((await replay_schedule(scenario, mutant, [], s.decisions)).trace));
     console.log(
@@ -199,8 +194,7 @@ function survey(): void {
   const show = (x: number): string => (Number.isFinite(x) ? String(x) : '-');
   for (const mutant of Object.keys(MUTANTS) as Mutant[]) {
     for (const [name, sc] of Object.entries(SCENARIOS)) {
-      const dflt = make_strategy(parse_strategy('dfs'), new Set(sc.faults ?? []));
-      const first = run_schedule({ scenario: sc, strategy: dflt, seed: 0, mutant });
+      const first = replayer(sc, mutant)();
       if (first.failure) {
         console.log(`${mutant.padEnd(22)} ${name.padEnd(20)} fails in the default schedule (${first.failure.rule})`);
         continue;

@@ -3,11 +3,11 @@
 // a SharedArrayBuffer, since a task cannot talk while it runs.
 import type { Mutant } from '../shared/mutants.ts';
 import type { FaultName } from '../shared/seam.ts';
-import { run_campaign, type CampaignResult } from './campaign.ts';
-import { run_schedule, type ScheduleOutcome } from './run_schedule.ts';
+import { run_campaign, type CampaignOptions, type CampaignResult } from './campaign.ts';
+import { replayer, type ScheduleOutcome } from './run_schedule.ts';
 import { load_scenario } from './scenario_file.ts';
 import { shrink, type Departures } from './shrink.ts';
-import { make_strategy, parse_strategy } from './strategies/index.ts';
+import { parse_strategy } from './strategies/index.ts';
 
 /** words[0]: stop request; words[1 + job]: schedules done by that job. */
 export interface ProgressWords {
@@ -15,18 +15,12 @@ export interface ProgressWords {
   readonly job: number;
 }
 
-export interface CampaignTask {
+/** A shard of a campaign, as a worker receives it: names instead of objects, words for talk. */
+export interface CampaignTask
+  extends Omit<CampaignOptions, 'scenario' | 'strategy' | 'stop_at_first_failure' | 'on_progress' | 'stopped'> {
   readonly kind: 'campaign';
   readonly scenario: string;
   readonly strategy: string;
-  readonly mutant: Mutant | null;
-  readonly faults: readonly FaultName[];
-  readonly seed: number;
-  readonly schedules: number | null;
-  readonly seconds: number | null;
-  readonly shard: { readonly index: number; readonly count: number };
-  readonly preemptions: number;
-  readonly keep_failures: number;
   readonly progress: ProgressWords;
 }
 
@@ -54,28 +48,14 @@ export async function replay_schedule(
   decisions: Departures,
   trace_handlers = false,
 ): Promise<ScheduleOutcome> {
-  const sc = await load_scenario(scenario);
-  const strategy = make_strategy(parse_strategy('dfs'), new Set([...(sc.faults ?? []), ...faults]));
-  return run_schedule({
-    scenario: sc,
-    strategy,
-    seed: 0,
-    mutant,
-    script: new Map(decisions.map(([i, v]) => [i, v])),
-    trace_handlers,
-  });
+  const run = replayer(await load_scenario(scenario), mutant, faults);
+  return run(new Map(decisions), trace_handlers);
 }
 
 export default async function task(t: CampaignTask | ShrinkTask): Promise<CampaignResult | ShrinkAnswer> {
   const sc = await load_scenario(t.scenario);
   if (t.kind === 'shrink') {
-    const strategy = make_strategy(parse_strategy('dfs'), new Set([...(sc.faults ?? []), ...t.faults]));
-    const r = shrink(
-      (script) => run_schedule({ scenario: sc, strategy, seed: 0, mutant: t.mutant, script }),
-      t.decisions,
-      t.rule,
-      { attempts: 20_000, ms: t.budget_ms },
-    );
+    const r = shrink(replayer(sc, t.mutant, t.faults), t.decisions, t.rule, { attempts: 20_000, ms: t.budget_ms });
     return { decisions: r.decisions, attempts: r.attempts, message: r.outcome.failure?.message ?? '' };
   }
   const { words, job } = t.progress;

@@ -1,13 +1,15 @@
 // One schedule of a scenario in the deterministic runtime, judged by the oracle.
 import type { Mutant } from '../shared/mutants.ts';
+import type { FaultName } from '../shared/seam.ts';
 import type { TraceEvent } from '../trace/event.ts';
 import { cells_of } from './coverage.ts';
 import type { DecisionLog, Script } from './decisions.ts';
 import { judge, trace_shape_hash, type Failure } from './oracle.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 import type { SimPool } from './sim/pool.ts';
-import { sim_run, type SimRunOptions } from './sim/sim_run.ts';
+import { sim_run, type SimRunOptions, type SimRunResult } from './sim/sim_run.ts';
 import type { RunEnd } from './sim/world.ts';
+import { make_strategy, parse_strategy } from './strategies/index.ts';
 import type { Strategy } from './strategy.ts';
 
 export interface ScheduleRequest {
@@ -71,19 +73,60 @@ export function run_schedule(req: ScheduleRequest): ScheduleOutcome {
     ...(req.pool === undefined ? {} : { pool: req.pool }),
   };
   const r = sim_run(opts, strategy);
-  return {
-    seed: req.seed,
-    end: r.end,
-    failure: judge(r.end, r.trace, sc.cpus),
-    trace: r.trace,
-    log: r.world.log,
-    code: r.code,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    cells: cells_of(r.trace),
-    shape: trace_shape_hash(r.trace),
-    steps: r.world.steps,
-  };
+  return new Outcome(req.seed, r, judge(r.end, r.trace, sc.cpus));
+}
+
+/** A judged run. Its output is decoded only if someone reads `stdout`: campaigns never do. */
+class Outcome implements ScheduleOutcome {
+  readonly end: RunEnd;
+  readonly trace: readonly TraceEvent[];
+  readonly log: DecisionLog;
+  readonly code: number | null;
+  readonly stderr: readonly string[];
+  readonly cells: readonly string[];
+  readonly shape: number;
+  readonly steps: number;
+
+  constructor(
+    readonly seed: number,
+    private readonly run: SimRunResult,
+    readonly failure: Failure | null,
+  ) {
+    this.end = run.end;
+    this.trace = run.trace;
+    this.log = run.world.log;
+    this.code = run.code;
+    this.stderr = run.stderr;
+    this.cells = cells_of(run.trace);
+    this.shape = trace_shape_hash(run.trace);
+    this.steps = run.world.steps;
+  }
+
+  get stdout(): string {
+    return this.run.stdout;
+  }
+}
+
+/**
+ * Runs `sc` with its decisions forced by a script over the default strategy (the one that never
+ * departs on its own): a replay, or an attempt of the shrinker. The scenario's own faults and
+ * `faults` may fire where the script says so.
+ */
+export function replayer(
+  sc: Scenario,
+  mutant: Mutant | null,
+  faults: readonly FaultName[] = [],
+): (script?: Script, trace_handlers?: boolean) => ScheduleOutcome {
+  const strategy = make_strategy(parse_strategy('dfs'), new Set([...(sc.faults ?? []), ...faults]));
+  return (script, trace_handlers) =>
+    run_schedule({
+      scenario: sc,
+      strategy,
+      seed: 0,
+      mutant,
+      ...(script === undefined ? {} : { script }),
+      ...(trace_handlers === undefined ? {} : { trace_handlers }),
+    });
 }
 
 /** The staprun_killed fault: at a point drawn from the seed staprun dies; later a person rmmods. */
