@@ -1,21 +1,12 @@
 // The seam, exercised without threads: the same kernel, kworker, CPU and staprun code under the
 // deterministic runtime, on a virtual clock.
 import { describe, expect, it } from 'vitest';
-import { sim_run, type SimRunOptions } from '../../src/explore/sim/sim_run.ts';
+import { sim_run } from '../../src/explore/sim/sim_run.ts';
 import { RunToBlockStrategy } from '../../src/explore/strategy.ts';
 import type { ProbeModuleDef } from '../../src/shared/probe_module.ts';
+import { SIM_BASE } from '../helpers/sim.ts';
 
-const base: Omit<SimRunOptions, 'module'> = {
-  cpus: 2,
-  transport: 'relay',
-  cmd: null,
-  target_run_ms: 0,
-  buf_size_mb: 0,
-  timeout_s: null,
-  at: [],
-  mutant: null,
-  trace_handlers: false,
-};
+const base = SIM_BASE;
 
 const hello: ProbeModuleDef = {
   probes: [

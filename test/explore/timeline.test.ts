@@ -16,6 +16,7 @@ import {
 } from '../../src/explore/timeline.ts';
 import type { ProbeModuleDef } from '../../src/shared/probe_module.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
+import { SIM_BASE } from '../helpers/sim.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: building traces, reading timelines, and two independent checkers.
@@ -187,17 +188,7 @@ function seqs_shown(t: ChromeTrace): Set<number> {
 }
 
 // Simulated runs: the real kernel, kworker, CPU and staprun code on a virtual clock.
-const base: Omit<SimRunOptions, 'module'> = {
-  cpus: 2,
-  transport: 'relay',
-  cmd: null,
-  target_run_ms: 0,
-  buf_size_mb: 0,
-  timeout_s: null,
-  at: [],
-  mutant: null,
-  trace_handlers: true,
-};
+const base: Omit<SimRunOptions, 'module'> = { ...SIM_BASE, trace_handlers: true };
 
 const ticking = (point: string): ProbeModuleDef => {
   let n = 0;

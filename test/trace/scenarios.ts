@@ -2,11 +2,11 @@
 // purpose. Not a test file itself (vitest collects *.test.ts only).
 import { sim_run, type SimRunOptions, type SimRunResult } from '../../src/explore/sim/sim_run.ts';
 import { RunToBlockStrategy } from '../../src/explore/strategy.ts';
-import type { Mutant } from '../../src/shared/mutants.ts';
 import type { ProbeModuleDef } from '../../src/shared/probe_module.ts';
 import type { FaultName } from '../../src/shared/seam.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
 import type { TimedAction, UserAction } from '../../src/user/actions.ts';
+import { SIM_BASE } from '../helpers/sim.ts';
 
 export const MODULES = {
   /** exit() in begin: shutdown path 2 at the first work-queue run. */
@@ -59,19 +59,7 @@ export interface Scenario extends Partial<Omit<SimRunOptions, 'module'>> {
 /** One run under RunToBlockStrategy: each task runs until it blocks, time moves only then. */
 export function run(s: Scenario): SimRunResult {
   const { module, faults, ...rest } = s;
-  const opts: SimRunOptions = {
-    cpus: 2,
-    module: { name: module, exported: MODULES[module] },
-    transport: 'relay',
-    cmd: null,
-    target_run_ms: 0,
-    buf_size_mb: 0,
-    timeout_s: null,
-    at: [],
-    mutant: null as Mutant | null,
-    trace_handlers: false,
-    ...rest,
-  };
+  const opts: SimRunOptions = { ...SIM_BASE, module: { name: module, exported: MODULES[module] }, ...rest };
   return sim_run(opts, new RunToBlockStrategy(new Set(faults ?? [])));
 }
 
