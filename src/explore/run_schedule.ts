@@ -22,15 +22,11 @@ export interface ScheduleRequest {
   readonly trace_handlers?: boolean;
 }
 
-export interface ScheduleOutcome {
+/** A run's result (end, exit code, output, trace), judged, with what a campaign counts. */
+export interface ScheduleOutcome extends Omit<SimRunResult, 'world'> {
   readonly seed: number;
-  readonly end: RunEnd;
   readonly failure: Failure | null;
-  readonly trace: readonly TraceEvent[];
   readonly log: DecisionLog;
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: readonly string[];
   /** Coverage cells: {trigger} x {phase} reached. */
   readonly cells: readonly string[];
   /** Fingerprint of the trace's shape, for counting distinct traces. */
