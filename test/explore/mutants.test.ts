@@ -80,6 +80,16 @@ describe('every mutant is caught by pct:2 within 2000 schedules', () => {
     }
   });
 
+  it('finds a window race that needs several timer expiries: no-start-wait in exit-from-timer', () => {
+    // The timer probe must tick twice and the work item run, all while probe_start still runs:
+    // more expiries than pct:2 has clock points, so only a preempted task's stall finds it.
+    for (const seed of [1, 2, 3]) {
+      const r = campaign('exit-from-timer', 'pct:2', 'no-start-wait', seed, 2000);
+      expect(r.first_failure_at, `master seed ${seed}`).not.toBeNull();
+      expect(Object.keys(r.violations_by_rule), `master seed ${seed}`).toContain('rule 3');
+    }
+  });
+
   it.each([...new Set(CASES.map(([, name]) => name))])('without a mutant, %s passes the same campaigns', (name) => {
     for (const seed of [1, 2]) {
       const r = campaign(name, 'pct:2', null, seed, 600);

@@ -18,7 +18,7 @@ import type { Scenario } from '../../src/explore/scenario.ts';
 import { SCENARIOS } from '../../src/explore/scenarios.ts';
 import { DfsSearch } from '../../src/explore/strategies/dfs.ts';
 import { make_strategy, parse_strategy, strategy_name } from '../../src/explore/strategies/index.ts';
-import { PctStrategy } from '../../src/explore/strategies/pct.ts';
+import { MAX_STALL, PctStrategy } from '../../src/explore/strategies/pct.ts';
 import { RandomStrategy } from '../../src/explore/strategies/random.ts';
 import type { Choice } from '../../src/explore/strategy.ts';
 import { UserError } from '../../src/shared/errors.ts';
@@ -118,6 +118,43 @@ describe('PctStrategy', () => {
     t.begin(9);
     t.pick(tasks(3), 0, true);
     for (let i = 0; i < 50; i++) expect(t.pick(tasks(3), 0, true)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a preempted task stalls: while it is the one to run, time advances 1..MAX_STALL times', () => {
+    const stalls = new Set<number>();
+    for (let seed = 1; seed <= 200; seed++) {
+      const s = new PctStrategy(new Set(), 2);
+      s.calibrate(1); // the change point, and both clock points, at decision 1
+      s.begin(seed);
+      const one = tasks(1);
+      // Decision 1 may not advance time, so the change point preempts the only task; it still
+      // runs, there being nothing else.
+      expect(s.pick(one, -1, false)).toBe(0);
+      let advanced = 0;
+      while (s.pick(one, 0, true) === -1) advanced++;
+      expect(advanced).toBeGreaterThanOrEqual(1);
+      expect(advanced).toBeLessThanOrEqual(MAX_STALL);
+      stalls.add(advanced);
+      // Stalled out: it runs from now on, and another ready task never waits for time.
+      for (let i = 0; i < 20; i++) expect(s.pick(one, 0, true)).toBe(0);
+    }
+    expect(stalls.size).toBe(MAX_STALL); // the length comes from the seed
+  });
+
+  it('a stall holds only the preempted task back: a higher-priority one runs, no time passes', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const s = new PctStrategy(new Set(), 2);
+      s.calibrate(1);
+      s.begin(seed);
+      const two = tasks(2);
+      const first = two[s.pick(two, -1, false)] as Choice; // the other, since the change point preempted one
+      const preempted = 1 - first.id;
+      // While the other is ready it runs, however often time could advance.
+      for (let i = 0; i < 10; i++) expect((two[s.pick(two, 0, true)] as Choice).id).toBe(first.id);
+      // Once the preempted task is alone, time passes before it runs.
+      const alone = [two[preempted] as Choice];
+      expect(s.pick(alone, -1, true)).toBe(-1);
+    }
   });
 
   it('each enabled fault fires at most once per run, and again in the next run', () => {

@@ -5,9 +5,14 @@
 // uniformly over the run's expected length k, the running task drops to a priority below every
 // initial one. A bug of depth D is then found with probability at least 1/(n·k^(D-1)) per run.
 //
-// Time is not a task in the paper. Here virtual time advances when nothing can run, and also at D
-// "clock points" drawn like the change points, so a timer (the 10 ms work item) can fire in the
-// middle of a protocol step, which is where the exit races live.
+// Time is not a task in the paper. Here virtual time advances when nothing can run, at D "clock
+// points" drawn like the change points, and while a preempted task is stalled: a change point
+// takes the task about to run off its CPU for a while, not just for one step, so the timers due
+// meanwhile fire inside its window. Exit races live in such windows: PR5963 needs the work item,
+// and in exit-from-timer a timer probe twice before it, to fire within a few decisions of
+// probe_start. With clock points alone PCT could never put more than D expiries in a window.
+// (Making time a task with a priority of its own starves the others: time runs away while a
+// polling task keeps re-arming its timer.)
 import type { FaultName } from '../../shared/seam.ts';
 import { FaultDraw } from '../../shared/fault_odds.ts';
 import { Rng } from '../../shared/rng.ts';
@@ -15,6 +20,13 @@ import type { Choice, Strategy } from '../strategy.ts';
 
 /** PCT's k, the number of decisions in a run, until calibrate() sets it from the scenario. */
 const K_INITIAL = 64;
+/**
+ * A preempted task stays off its CPU for 1..MAX_STALL timer expiries, drawn from the seed. Enough
+ * for the longest window race we know: PR5963 in exit-from-timer is found with four to eight,
+ * since the relay timer and the probe's own ticks expire in the window too. Each expiry costs a
+ * few steps, and 16 or 32 found it barely sooner.
+ */
+export const MAX_STALL = 8;
 
 export class PctStrategy implements Strategy {
   private rng = new Rng(0);
@@ -35,6 +47,9 @@ export class PctStrategy implements Strategy {
   /** The expected number of decisions of a run: change and clock points are drawn in [1, k]. */
   private k = K_INITIAL;
   private readonly draw = new FaultDraw();
+  /** The task the last change point preempted, and the expiries it still waits out. */
+  private stalled = -1;
+  private stall_left = 0;
 
   constructor(
     readonly faults: ReadonlySet<FaultName>,
@@ -65,6 +80,8 @@ export class PctStrategy implements Strategy {
     this.clock_at.length = 0;
     this.draw.reset();
     this.step = 0;
+    this.stalled = -1;
+    this.stall_left = 0;
     for (let i = 1; i < this.depth; i++) {
       this.change_step.push(1 + this.rng.below(this.k));
       this.change_prio.push(i);
@@ -84,18 +101,30 @@ export class PctStrategy implements Strategy {
   pick(ready: readonly Choice[], _current: number, can_advance: boolean): number {
     const step = ++this.step;
     // Most decisions are neither a clock nor a change point: one comparison says so.
-    if (step < this.next_point) return this.highest(ready);
-    this.next_point = this.point_after(step);
-    if (can_advance && this.clock_at.includes(this.step)) return -1;
+    if (step >= this.next_point) {
+      this.next_point = this.point_after(step);
+      if (can_advance && this.clock_at.includes(step)) return -1;
+      // Two change points drawn at one step: the later one counts.
+      const at = this.change_step.lastIndexOf(step);
+      if (at >= 0) this.preempt(ready, this.change_prio[at] as number);
+    }
     const best = this.highest(ready);
-    // Two change points drawn at one step: the later one counts.
-    const at = this.change_step.lastIndexOf(this.step);
-    if (at < 0) return best;
-    const drop = this.change_prio[at] as number;
-    // A change point: the task about to run drops below every initial priority, and the next
-    // highest runs instead.
-    this.priority[(ready[best] as Choice).id] = drop;
-    return this.highest(ready);
+    if (this.stall_left > 0 && can_advance && (ready[best] as Choice).id === this.stalled) {
+      this.stall_left--;
+      return -1;
+    }
+    return best;
+  }
+
+  /**
+   * A change point: the task about to run drops below every initial priority, so the next highest
+   * runs instead, and it stalls: while it is still the one to run, time advances instead.
+   */
+  private preempt(ready: readonly Choice[], drop: number): void {
+    const id = (ready[this.highest(ready)] as Choice).id;
+    this.priority[id] = drop;
+    this.stalled = id;
+    this.stall_left = 1 + this.rng.below(MAX_STALL);
   }
 
   private highest(ready: readonly Choice[]): number {
