@@ -74,7 +74,8 @@ export async function explore(o: ExploreOptions, stop: { requested: boolean }): 
           mutant: o.mutant,
           faults: o.faults,
           seed: o.seed,
-          schedules: o.schedules === null ? null : Math.ceil(o.schedules / jobs),
+          // Exactly the schedules asked for: job j's first ones are the campaign's indices j, j + jobs, ...
+          schedules: o.schedules === null ? null : Math.floor(o.schedules / jobs) + (j < o.schedules % jobs ? 1 : 0),
           seconds: o.seconds,
           // Job j of shard I/N takes sub-shard I + j*N of N*jobs: disjoint, and all of them together.
           shard: { index: o.shard.index + j * o.shard.count, count: o.shard.count * jobs },

@@ -193,6 +193,12 @@ describe('explore --json', () => {
     expect(j.first_failure_at).toBeNull();
     expect(j.interrupted).toBe(false);
   });
+
+  it('--schedules N with --jobs J runs exactly N, when J does not divide N', async () => {
+    const r = await run_cli(['explore', 'any', '--schedules', '301', '--jobs', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(report_of(r).schedules).toBe(301);
+  });
 });
 
 describe('explore: bad input', () => {
