@@ -55,7 +55,9 @@ export async function explore(o: ExploreOptions, stop: { requested: boolean }): 
   no_pretenuring();
   const scenario = await load_scenario(o.scenario);
   const strategy = parse_strategy(o.strategy);
-  const jobs = strategy.kind === 'dfs' ? 1 : o.jobs;
+  // No more jobs than schedules: job j's first schedule is the campaign's index j either way, so
+  // the same schedules run, without booting and calibrating jobs that would run none.
+  const jobs = strategy.kind === 'dfs' ? 1 : Math.max(1, Math.min(o.jobs, o.schedules ?? o.jobs));
   const words = new Int32Array(new SharedArrayBuffer(4 * (1 + jobs)));
   const pool = new Piscina({ filename: worker_url('explore/explore_worker').href, minThreads: jobs, maxThreads: jobs });
   const ticker = setInterval(() => {

@@ -199,6 +199,18 @@ describe('explore --json', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(report_of(r).schedules).toBe(301);
   });
+
+  it('--jobs above --schedules runs the same schedules as one job', async () => {
+    // Seed 1's third schedule fails: a job other than the first must run it.
+    const args = ['explore', 'exit-in-begin', '--strategy', 'random', '--mutant', 'no-start-wait', '--seed', '1', '--schedules', '3', '--json', '--shrink', '0'];
+    const [many, one] = await Promise.all([run_cli([...args, '--jobs', '4']), run_cli([...args, '--jobs', '1'])]);
+    expect(many.code, many.stderr).toBe(one.code);
+    const [a, b] = [report_of(many), report_of(one)];
+    expect(a.schedules).toBe(3);
+    expect(b.first_failure_at).toBe(3);
+    expect(a.first_failure_at).toBe(3);
+    expect(a.failures.map((f) => [f.rule, f.seed])).toEqual(b.failures.map((f) => [f.rule, f.seed]));
+  });
 });
 
 describe('explore: bad input', () => {

@@ -5,12 +5,13 @@
 // uniformly over the run's expected length k, the running task drops to a priority below every
 // initial one. A bug of depth D is then found with probability at least 1/(n·k^(D-1)) per run.
 //
-// Time is not a task in the paper. Here virtual time advances when nothing can run, at D "clock
-// points" drawn like the change points, and while a preempted task is stalled: a change point
-// takes the task about to run off its CPU for a while, not just for one step, so the timers due
-// meanwhile fire inside its window. Exit races live in such windows: PR5963 needs the work item,
-// and in exit-from-timer a timer probe twice before it, to fire within a few decisions of
-// probe_start. With clock points alone PCT could never put more than D expiries in a window.
+// Time is not a task in the paper. Here virtual time advances when nothing can run, at up to D
+// "clock points" drawn like the change points (one that falls where time cannot advance, or on a
+// change point, is lost), and while a preempted task is stalled: a change point takes the task
+// about to run off its CPU for a while, not just for one step, so the timers due meanwhile fire
+// inside its window. Exit races live in such windows: PR5963 needs the work item, and in
+// exit-from-timer a timer probe twice before it, to fire within a few decisions of probe_start.
+// With clock points alone, a window in which some task could always run got at most D expiries.
 // (Making time a task with a priority of its own starves the others: time runs away while a
 // polling task keeps re-arming its timer.)
 import type { FaultName } from '../../shared/seam.ts';
@@ -21,7 +22,9 @@ import type { Choice, Strategy } from '../strategy.ts';
 /** PCT's k, the number of decisions in a run, until calibrate() sets it from the scenario. */
 const K_INITIAL = 64;
 /**
- * A preempted task stays off its CPU for 1..MAX_STALL timer expiries, drawn from the seed. Enough
+ * The stall a change point draws: 1..MAX_STALL timer expiries, from the seed. Time advances while
+ * the stalled task is the one to run, so it waits out at most that many (fewer if another task
+ * outranks it first, if time cannot advance, or if the run ends). Enough
  * for the longest window race we know: PR5963 in exit-from-timer is found with four to eight,
  * since the relay timer and the probe's own ticks expire in the window too. Each expiry costs a
  * few steps, and 16 or 32 found it barely sooner.
