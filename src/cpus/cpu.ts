@@ -244,7 +244,8 @@ export class Cpu implements ContextHost {
 
   private write_relay(record: Uint8Array): void {
     const w = this.writer;
-    assert(w !== null, 'relay write before _stp_transport_open');
+    // After _stp_transport_close this is the kernel's use-after-free (PR5963's oops), so a crash.
+    assert(w !== null, 'relay write with no open transport (before _stp_transport_open or after _stp_transport_close)');
     if (this.env.fault('relay_full', this.env.th) || !w.reserve(record.length)) {
       this.drop(record.length);
       return;
