@@ -24,10 +24,10 @@ const K_INITIAL = 64;
 /**
  * The stall a change point draws: 1..MAX_STALL timer expiries, from the seed. Time advances while
  * the stalled task is the one to run, so it waits out at most that many (fewer if another task
- * outranks it first, if time cannot advance, or if the run ends). Enough
- * for the longest window race we know: PR5963 in exit-from-timer is found with four to eight,
- * since the relay timer and the probe's own ticks expire in the window too. Each expiry costs a
- * few steps, and 16 or 32 found it barely sooner.
+ * outranks it first, if time cannot advance, or if the run ends). Enough for the longest window
+ * race we know: PR5963 in exit-from-timer is found with four to eight, since the relay timer and
+ * the probe's own ticks expire in the window too. Each expiry costs a few steps, and 16 or 32
+ * found it barely sooner.
  */
 export const MAX_STALL = 8;
 
