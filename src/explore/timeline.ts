@@ -12,11 +12,11 @@
 //   still open when its outer one closes is closed there too, so slices always nest.
 // - `init_module`..`module_unloaded` is one async span (`b`/`e`, cat "module", id 1, then 2..
 //   should a trace load the module again) named "module loaded".
-// - every `send` and `recv` is a short `X` slice ("send STP_START", at most MARK_NS long and
-//   never reaching the thread's next event); a send and its recv are joined by a flow (`s` on
-//   the send's slice, `f` with bp "e" on the recv's). A send to X matches the first later
-//   unmatched recv on thread X of the same type (and the same `rseq` where the send has one);
-//   a staprun send its `write_failed` refused matches nothing.
+// - every `send` and `recv` is a short `X` slice ("send STP_START", at most MARK_NS long,
+//   never reaching the thread's next event nor a send its recv); a send and its recv are joined
+//   by a flow (`s` on the send's slice, `f` with bp "e" on the recv's). A send to X matches the
+//   first later unmatched recv on thread X of the same type (and the same `rseq` where the send
+//   has one); a staprun send its `write_failed` refused matches nothing.
 // - `drop` is an instant plus a step of the counter "drops <th>" {count}; `relay_fill {used}`
 //   is only a sample of the counter "relay <th>" {used}.
 // - every other event is an instant (`i`, scope `t`) with `args` = its fields and its `seq`.
@@ -26,6 +26,10 @@
 // the later event 1 ns past the earlier one, its `args.ts_ns` keeping the recorded time. That
 // keeps seq order on every track and gives every short slice room, so Perfetto's rules hold:
 // slices on a track nest or are disjoint, and a flow event binds to the slice it sits in.
+// While the recorded time does not step back, an event also lands past the event before it in
+// `seq` on any thread: under virtual time whole exchanges share one ts, and only the global seq
+// order keeps a send before its recv. Distinct, rising times (real runs) are left as recorded.
+// A send's slice ends by its recv's start: Perfetto draws the arrow from that end to that start.
 import type { TraceEvent } from '../trace/event.ts';
 
 export const TIMELINE_PID = 1;
@@ -188,20 +192,22 @@ export function timeline(events: readonly TraceEvent[], opts: TimelineOptions): 
   const tid_of = new Map(actors.map((a, i) => [a, i + 1] as const));
   const tid = (th: string): number => tid_of.get(th) ?? 0;
 
-  // Display times (ns): strictly increasing on each thread, in seq order.
+  // Display times (ns): strictly increasing on each thread, in seq order; across threads too
+  // while the recorded time does not step back (see Times above).
   const d = new Float64Array(n);
   const next = new Float64Array(n).fill(Infinity);
   const first_on = new Map<string, number>();
   const last_on = new Map<string, number>();
+  let last_raw = -Infinity;
   for (let i = 0; i < n; i++) {
     const e = evs[i]!;
     const prev = last_on.get(e.th);
     const raw = Number.isFinite(e.ts) ? Math.round(e.ts) : prev === undefined ? 0 : d[prev]!;
-    if (prev === undefined) {
-      d[i] = raw;
-      first_on.set(e.th, i);
-    } else {
-      d[i] = Math.max(raw, d[prev]! + 1);
+    d[i] = i > 0 && raw >= last_raw ? Math.max(raw, d[i - 1]! + 1) : raw;
+    last_raw = raw;
+    if (prev === undefined) first_on.set(e.th, i);
+    else {
+      d[i] = Math.max(d[i]!, d[prev]! + 1);
       next[prev] = d[i]!;
     }
     last_on.set(e.th, i);
@@ -209,8 +215,6 @@ export function timeline(events: readonly TraceEvent[], opts: TimelineOptions): 
   /** Where event i's short slice (or the slice that ends with it) ends: ≤ MARK_NS, before the next. */
   const span_end = (i: number): number => d[i]! + Math.min(MARK_NS, next[i]! - d[i]!);
   const thread_end = (th: string): number => span_end(last_on.get(th)!);
-  let trace_end = 0;
-  for (const th of last_on.keys()) trace_end = Math.max(trace_end, thread_end(th));
 
   // Sends that a write_failed refused (staprun's write(2) on .cmd) reach no one.
   const failed = new Set<number>();
@@ -242,11 +246,14 @@ export function timeline(events: readonly TraceEvent[], opts: TimelineOptions): 
         flows++;
         flow_of.set(s, flows);
         flow_of.set(i, flows);
+        if (d[i]! > d[s]!) next[s] = Math.min(next[s]!, d[i]!); // so the arrow cannot point back
       }
     }
   }
   let unmatched_sends = failed.size;
   for (const q of pending.values()) unmatched_sends += q.size;
+  let trace_end = 0;
+  for (const th of last_on.keys()) trace_end = Math.max(trace_end, thread_end(th));
 
   const items: Item[] = [];
   const add = (ev: ChromeEvent, ts: number, seq: number, sub = 0): void => {

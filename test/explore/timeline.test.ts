@@ -3,6 +3,9 @@
 // topmost slice open on its track when it is read, events read in ts order with `X` first).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { replay_schedule } from '../../src/explore/explore_worker.ts';
+import { load_scenario } from '../../src/explore/scenario_file.ts';
+import { SCENARIO_NAMES } from '../../src/explore/scenarios.ts';
 import { sim_run, type SimRunOptions } from '../../src/explore/sim/sim_run.ts';
 import { RunToBlockStrategy } from '../../src/explore/strategy.ts';
 import {
@@ -175,6 +178,26 @@ function arrows(t: ChromeTrace): [string, string, string, number, number][] {
   return [...out.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
 }
 
+/**
+ * Arrows that point back in time: the `f` before its `s`, or (as Perfetto draws an arrow, from
+ * the end of the send's slice to the start of the recv's) the send's slice ending after the
+ * recv's begins.
+ */
+function backward(t: ChromeTrace): string[] {
+  const { bound } = perfetto_import(t);
+  const by_id = new Map<number, Partial<Record<'s' | 'f', FlowEvent>>>();
+  for (const f of flows(t)) by_id.set(f.id, { ...by_id.get(f.id), [f.ph]: f });
+  const bad: string[] = [];
+  for (const [id, { s, f }] of by_id) {
+    const send = bound.get(s!) as CompleteEvent;
+    const recv = bound.get(f!) as CompleteEvent;
+    if (ns(f!.ts) < ns(s!.ts) || ns(send.ts) + ns(send.dur) > ns(recv.ts)) {
+      bad.push(`flow ${id} ${s!.name}: send [${ns(send.ts)},${ns(send.ts) + ns(send.dur)}) s ${ns(s!.ts)} -> recv ${ns(recv.ts)} f ${ns(f!.ts)}`);
+    }
+  }
+  return bad;
+}
+
 /** Every event of the trace shows up somewhere in the timeline (by its seq). */
 function seqs_shown(t: ChromeTrace): Set<number> {
   const seen = new Set<number>();
@@ -273,7 +296,7 @@ describe('timeline times', () => {
     ]);
   });
 
-  it('events are read in seq order; ties on one thread keep it, 1 ns apart; other threads keep their ts', () => {
+  it('events are read in seq order; ties keep it across all threads, 1 ns apart', () => {
     const events = trace_of([
       [500, 'kernel', 'a'],
       [500, 'kernel', 'b'],
@@ -283,11 +306,30 @@ describe('timeline times', () => {
     ]);
     const t = timeline([...events].reverse(), { cpus: 1 });
     const inst = non_meta(t);
-    expect(inst.map((e) => e.name)).toEqual(['a', 'c', 'b', 'd', 'e']);
-    expect(inst.map((e) => ns((e as { ts: number }).ts))).toEqual([500, 500, 501, 502, 503]);
+    expect(inst.map((e) => e.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(inst.map((e) => ns((e as { ts: number }).ts))).toEqual([500, 501, 502, 503, 504]);
     const e = inst.find((x) => x.name === 'e') as { args: Fields };
     expect(e.args).toEqual({ seq: 4, ts_ns: 400 });
     expect((inst.find((x) => x.name === 'a') as { args: Fields }).args).toEqual({ seq: 0 });
+  });
+
+  it('distinct times (a real run) stay as recorded, even when a thread\'s clock runs behind seq', () => {
+    const t = timeline(
+      trace_of([
+        [1_000, 'kernel', 'a'],
+        [1_200, 'cpu0', 'b'],
+        [1_150, 'staprun', 'c'], // read its clock before cpu0 but took its seq after
+        [1_300, 'kernel', 'd'],
+      ]),
+      { cpus: 1 },
+    );
+    const inst = non_meta(t) as { name: string; ts: number; args: Fields }[];
+    expect(inst.map((e) => [e.name, ns(e.ts), e.args.ts_ns])).toEqual([
+      ['a', 1_000, undefined],
+      ['c', 1_150, undefined],
+      ['b', 1_200, undefined],
+      ['d', 1_300, undefined],
+    ]);
   });
 });
 
@@ -486,6 +528,62 @@ describe('timeline flows', () => {
     expect(overlaps(t)).toEqual([]);
   });
 
+  it('virtual time: a send and its recv at one ts on threads busy earlier at that ts still point forward', () => {
+    // As a simulated run starts: everything at ts 0. The kernel sends after three events of its
+    // own and staprun receives after one; staprun sends back and the kernel, busy before at the
+    // same ts, receives. Per-thread tie spreading drew both arrows backwards.
+    const events = trace_of([
+      [0, 'staprun', 'init_stp'],
+      [0, 'kernel', 'init_module'],
+      [0, 'kernel', '_stp_transport_init'],
+      [0, 'kernel', '_stp_register_procfs'],
+      [0, 'kernel', 'send', { type: 'STP_TRANSPORT_INFO', to: 'staprun' }],
+      [0, 'staprun', 'recv', { type: 'STP_TRANSPORT_INFO' }],
+      [0, 'staprun', 'send', { type: 'STP_START', to: 'kernel', pid: 1 }],
+      [0, 'kernel', '_stp_proc_write_cmd', { type: 'STP_START' }],
+      [0, 'kernel', 'recv', { type: 'STP_START', pid: 1 }],
+      [0, 'kernel', '_stp_handle_start'],
+      [10_000_000, 'kernel', 'probe_start'],
+      [10_000_000, 'kernel', 'probe_start:done', { rc: 0 }],
+      [10_000_000, 'staprun', 'stp_main_loop'],
+    ]);
+    const t = timeline(events, { cpus: 1 });
+    expect(arrows(t)).toEqual([
+      ['STP_TRANSPORT_INFO', 'kernel', 'staprun', 4, 5],
+      ['STP_START', 'staprun', 'kernel', 6, 8],
+    ]);
+    for (const f of flows(t)) {
+      const pair = flows(t).filter((g) => g.id === f.id);
+      expect(pair.find((g) => g.ph === 'f')!.ts).toBeGreaterThanOrEqual(pair.find((g) => g.ph === 's')!.ts);
+    }
+    expect(backward(t)).toEqual([]);
+    // Within a ts, display time follows seq across all threads.
+    const at = new Map<number, number>();
+    for (const e of non_meta(t)) if ((e.ph === 'X' || e.ph === 'i') && e.name !== 'stp_main_loop') at.set(e.args.seq as number, ns(e.ts));
+    const shown = [...at.entries()].sort((a, b) => a[0] - b[0]).map(([, ts]) => ts);
+    for (let k = 1; k < shown.length; k++) expect(shown[k]).toBeGreaterThan(shown[k - 1]!);
+    check_flows(t);
+    expect(overlaps(t)).toEqual([]);
+  });
+
+  it('explorer replays: every arrow of every built-in scenario points forward, and of a failing schedule', async () => {
+    // The default schedule of each scenario, and the one a user's exit-from-timer --mutant
+    // no-start-wait exploration shrank to (rule 4), whose timeline drew STP_START backwards.
+    const runs: [string, 'no-start-wait' | null, [number, number][]][] = SCENARIO_NAMES.map((name) => [name, null, []]);
+    const failing: [number, number][] = [25, 26, 29, 30, 31, 32, 35, 36, 37, 39, 40, 41, 42].map((at) => [at, 1]);
+    runs.push(['exit-from-timer', 'no-start-wait', failing]);
+    let arrows_seen = 0;
+    for (const [name, mutant, decisions] of runs) {
+      const out = await replay_schedule(name, mutant, [], decisions, true);
+      const t = timeline(out.trace, { cpus: (await load_scenario(name)).cpus });
+      arrows_seen += flows(t).length / 2;
+      expect(backward(t), `${name} ${mutant ?? ''}`).toEqual([]);
+      check_flows(t);
+      expect(overlaps(t)).toEqual([]);
+    }
+    expect(arrows_seen).toBeGreaterThanOrEqual(3 * runs.length);
+  });
+
   it('flows bind to their slices in dense simulated runs (virtual time: many ties), relay and procfs', () => {
     for (const transport of ['relay', 'procfs'] as const) {
       const events = sim({ transport, cpus: 3, at: [{ ms: 400, action: 'sigint' }] }, 'timer.profile');
@@ -494,12 +592,13 @@ describe('timeline flows', () => {
       expect(n).toBeGreaterThanOrEqual(transport === 'procfs' ? 10 : 6);
       if (transport === 'procfs') expect(arrows(t).some((a) => a[0] === 'STP_REALTIME_DATA' && a[1].startsWith('cpu'))).toBe(true);
       check_flows(t);
+      expect(backward(t)).toEqual([]);
       expect(overlaps(t)).toEqual([]);
       expect(seqs_shown(t)).toEqual(new Set(events.filter((e) => e.ev !== 'relay_fill').map((e) => e.seq)));
     }
   });
 
-  it('any trace at all: slices nest, flows bind, nothing is lost (property)', () => {
+  it('any trace at all: slices nest, flows bind, nothing is lost; arrows point forward while time does (property)', () => {
     const threads = ['kernel', 'kworker', 'cpu0', 'staprun'] as const;
     const shapes: Fields[] = [
       { ev: 'probe_start' },
@@ -529,16 +628,17 @@ describe('timeline flows', () => {
       back: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 120 }), (steps) => {
+      fc.property(fc.array(step, { maxLength: 120 }), fc.boolean(), (steps, steps_back) => {
         let now = 0;
         const events: TraceEvent[] = steps.map((s, seq) => {
           now += s.dt;
           const { ev, ...fields } = s.shape as { ev: string };
-          return { seq, ts: s.back ? Math.max(0, now - 700) : now, th: s.th, ev, ...fields };
+          return { seq, ts: s.back && steps_back ? Math.max(0, now - 700) : now, th: s.th, ev, ...fields };
         });
         const t = timeline(events, { cpus: 2 });
         expect(overlaps(t)).toEqual([]);
         check_flows(t);
+        if (!steps_back) expect(backward(t)).toEqual([]);
         for (const x of xs(t)) expect(x.dur).toBeGreaterThan(0);
         expect(seqs_shown(t)).toEqual(new Set(events.filter((e) => e.ev !== 'relay_fill').map((e) => e.seq)));
         const b = t.traceEvents.filter((e) => e.ph === 'b').length;
