@@ -186,13 +186,23 @@ function record(out: ScheduleOutcome, index: number): FailureRecord {
   };
 }
 
-/** Keeps the first failure of every rule, then others up to the limit. */
-function keep(kept: FailureRecord[], f: FailureRecord, limit: number): void {
+/**
+ * Keeps the first failure of every rule, then the earliest others, up to the limit. Fed failures
+ * in index order: a new rule takes the place of the latest failure of a rule kept twice. So what
+ * it keeps of the shards' kept failures, fed again in index order, is what it keeps of the whole
+ * campaign (merge_results), however the campaign was split.
+ */
+export function keep(kept: FailureRecord[], f: FailureRecord, limit: number): void {
   if (kept.length < limit) {
     kept.push(f);
     return;
   }
   if (kept.some((k) => k.rule === f.rule)) return;
-  const i = kept.findIndex((k, j) => kept.findIndex((x) => x.rule === k.rule) !== j);
-  if (i >= 0) kept[i] = f;
+  let latest = -1;
+  let at = -1;
+  kept.forEach((k, j) => {
+    const again = kept.some((x) => x.rule === k.rule && x.index < k.index);
+    if (again && k.index > latest) [latest, at] = [k.index, j];
+  });
+  if (at >= 0) kept[at] = f;
 }
