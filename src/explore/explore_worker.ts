@@ -1,6 +1,7 @@
 // A piscina worker of the explorer: runs one shard of a campaign, or shrinks one failure. The
 // main thread stays free for the progress bar and ^C; progress and the stop request travel through
 // a SharedArrayBuffer, since a task cannot talk while it runs.
+import { UserError } from '../shared/errors.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { FaultName } from '../shared/seam.ts';
 import { run_campaign, type CampaignOptions, type CampaignResult } from './campaign.ts';
@@ -52,7 +53,31 @@ export async function replay_schedule(
   return run(new Map(decisions), trace_handlers);
 }
 
-export default async function task(t: CampaignTask | ShrinkTask): Promise<CampaignResult | ShrinkAnswer> {
+/**
+ * A UserError raised in a worker (a scenario's own mistake), as an answer: an Error crossing to
+ * the main thread by structured clone loses its class, and with it the exit status 1.
+ */
+export interface UserErrorAnswer {
+  readonly user_error: string;
+}
+
+export default async function task(t: CampaignTask | ShrinkTask): Promise<CampaignResult | ShrinkAnswer | UserErrorAnswer> {
+  try {
+    return await run_task(t);
+  } catch (e) {
+    if (e instanceof UserError) return { user_error: e.message };
+    throw e;
+  }
+}
+
+/** The answer of a task run in the pool; a UserError raised there is raised here again. */
+export async function in_pool<T>(run: Promise<unknown>): Promise<T> {
+  const a = (await run) as T | UserErrorAnswer;
+  if (typeof a === 'object' && a !== null && 'user_error' in a) throw new UserError(a.user_error);
+  return a;
+}
+
+async function run_task(t: CampaignTask | ShrinkTask): Promise<CampaignResult | ShrinkAnswer> {
   const sc = await load_scenario(t.scenario);
   if (t.kind === 'shrink') {
     const r = shrink(replayer(sc, t.mutant, t.faults), t.decisions, t.rule, { attempts: 20_000, ms: t.budget_ms });

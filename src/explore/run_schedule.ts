@@ -6,6 +6,7 @@ import { cells_of } from './coverage.ts';
 import type { DecisionLog, Script } from './decisions.ts';
 import { judge, trace_shape_hash, type Failure } from './oracle.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
+import { guarded_actors } from './scenario_guard.ts';
 import type { SimPool } from './sim/pool.ts';
 import { sim_run, type SimRunOptions, type SimRunResult } from './sim/sim_run.ts';
 import type { RunEnd } from './sim/world.ts';
@@ -45,6 +46,7 @@ const SCENARIO_MAX_TIME_MS = 60_000;
 export function run_schedule(req: ScheduleRequest): ScheduleOutcome {
   const { scenario: sc, strategy } = req;
   strategy.begin(req.seed);
+  const actors = guarded_actors(sc);
   const opts: SimRunOptions = {
     cpus: sc.cpus,
     module: { name: sc.name, exported: sc.module },
@@ -57,7 +59,7 @@ export function run_schedule(req: ScheduleRequest): ScheduleOutcome {
     mutant: req.mutant ?? sc.mutant ?? null,
     trace_handlers: req.trace_handlers ?? false,
     actors: (ctx) => {
-      sc.actors?.(ctx);
+      actors?.(ctx);
       if (strategy.faults.has('staprun_killed')) staprun_reaper(ctx);
     },
     limits: {

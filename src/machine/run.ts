@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { Kernel, type RunShared } from '../kernel/module.ts';
 import { KERNEL_OPS, write_cmd, type CpuLoadRequest, type KernelOp } from '../kernel/syscalls.ts';
 import { ctl_queue_buffers } from '../shared/ctl_queue.ts';
-import { message_of, type SysResult } from '../shared/errors.ts';
+import { ScenarioError, message_of, type SysResult } from '../shared/errors.ts';
 import { SHUTDOWN_WATCHDOG_MS } from '../shared/limits.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
@@ -102,6 +102,8 @@ export class Run {
   private pending_user = new Set<UserAction>();
   /** A scenario's people still acting: they may remove the module themselves. */
   private actors_running = 0;
+  /** The scenario's own mistake: the run winds down, then execute() throws it. */
+  private scenario_error: ScenarioError | null = null;
   /** Stress: where each thread's jitter and faults are drawn from. */
   private readonly rng: Rng | null;
 
@@ -169,7 +171,11 @@ export class Run {
           this.pending_user.add(a.action);
           this.rt.env('user').after(a.ms, 'user', a.action, () => this.user_proc(a.action));
         }
-        this.opts.actors?.(this.scenario_context());
+        try {
+          this.opts.actors?.(this.scenario_context());
+        } catch (e) {
+          this.scenario_failed(e instanceof ScenarioError ? e : new ScenarioError(`actors() threw: ${message_of(e)}`));
+        }
       });
       await this.module_gone();
     } finally {
@@ -177,6 +183,7 @@ export class Run {
       leftover = this.rt.activity();
       this.rt.close();
     }
+    if (this.scenario_error !== null) throw this.scenario_error;
     const trace = collector.finish();
     if (this.opts.trace_path !== null) this.write_trace(trace.lines, trace.lost);
     return {
@@ -259,7 +266,8 @@ export class Run {
     for (;;) {
       const m = this.kernel.module;
       if (m === null && this.rt.activity().tasks === 0) return;
-      if (m !== null && !m.removing && !this.pending_user.has('rmmod') && this.actors_running === 0) {
+      const actors_done = this.actors_running === 0 || this.scenario_error !== null;
+      if (m !== null && !m.removing && !this.pending_user.has('rmmod') && actors_done) {
         // staprun is gone and left the module loaded (killed, or its rmmod failed): remove it
         // as a person would, so the machine is clean for the next run.
         this.notice('the module is still loaded after staprun ended; removing it (rmmod)');
@@ -285,7 +293,10 @@ export class Run {
         this.actors_running++;
         this.rt
           .run('user', name, body)
-          .catch((e: unknown) => this.model_error(`user (${name}): ${message_of(e)}`))
+          .catch((e: unknown) => {
+            if (e instanceof ScenarioError) this.scenario_failed(e);
+            else this.model_error(`user (${name}): ${message_of(e)}`);
+          })
           .finally(() => this.actors_running--);
       },
       act: (action) => this.user_proc(action),
@@ -367,6 +378,13 @@ export class Run {
     const line = `stapsim: ${text}\n`;
     if (this.opts.err_path) appendFileSync(this.opts.err_path, line);
     else process.stderr.write(line);
+  }
+
+  /** Ends the run as a person would (staprun killed, then rmmod by module_gone) to report it. */
+  private scenario_failed(e: ScenarioError): void {
+    if (this.scenario_error !== null) return;
+    this.scenario_error = e;
+    if (this.staprun_alive) this.user('kill-staprun').catch((x: unknown) => this.model_error(`user (kill-staprun): ${message_of(x)}`));
   }
 
   private model_error(text: string): void {

@@ -8,6 +8,18 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A scenario's own code went wrong (its actors() threw, or it asked for an action that does not
+ * exist): the user's mistake, not the transport's, so it ends the campaign instead of counting as
+ * a failing schedule. The runtimes let it through where they catch an actor's errors.
+ */
+export class ScenarioError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
 /** A call into an actor whose thread is gone (a crashed CPU, a killed staprun). */
 export class ActorDead extends Error {
   constructor(message: string) {

@@ -4,6 +4,7 @@
 // for a module that keeps state). Each CPU loads its own copy, so module-level variables are
 // per-CPU, like SystemTap's per-CPU data.
 import { HZ } from './limits.ts';
+import { message_of } from './errors.ts';
 
 /** What a handler may call (README, "Probe modules"). */
 export interface ProbeContext {
@@ -66,7 +67,14 @@ export function parse_point(text: string): ProbePoint {
 
 /** Checks a module's default export; returns its probe points in order. */
 export function validate_module(exported: unknown, name: string): ProbePoint[] {
-  const def = typeof exported === 'function' ? (exported as () => unknown)() : exported;
+  let def: unknown = exported;
+  if (typeof exported === 'function') {
+    try {
+      def = (exported as () => unknown)();
+    } catch (e) {
+      throw new ModuleError(`module '${name}': the function returning it threw: ${message_of(e)}`);
+    }
+  }
   if (typeof def !== 'object' || def === null) {
     throw new ModuleError(`module '${name}' must default-export { probes: [...] } or a function returning it`);
   }

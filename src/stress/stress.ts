@@ -3,14 +3,16 @@
 // amount, faults fire at seeded points, and every cycle's trace is checked against TRACE.md's
 // rules. Real threads are not replayable bit for bit: a failure gives its seed (the same jitter
 // and choices on a rerun, on whatever interleaving the OS then takes) and its saved trace.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { judge } from '../explore/oracle.ts';
 import { load_scenario, scenario_module_spec } from '../explore/scenario_file.ts';
+import { guarded_actors } from '../explore/scenario_guard.ts';
 import { Machine } from '../machine/machine.ts';
 import type { RunOptions, RunResult } from '../machine/run.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { Log } from '../shared/real/logger.ts';
+import { make_dir } from '../shared/out_paths.ts';
 import { schedule_seed } from '../shared/rng.ts';
 import type { FaultName } from '../shared/seam.ts';
 import type { TraceEvent } from '../trace/event.ts';
@@ -50,6 +52,7 @@ export interface StressReport {
 export async function stress(o: StressOptions, stop: { requested: boolean }): Promise<StressReport> {
   const sc = await load_scenario(o.scenario);
   const spec = scenario_module_spec(o.scenario, sc);
+  const actors = guarded_actors(sc);
   const boot = (): Promise<Machine> =>
     Machine.boot({ cpus: sc.cpus, log_level: 'warn', logger: o.log.logger });
   let machine = await boot();
@@ -73,7 +76,7 @@ export async function stress(o: StressOptions, stop: { requested: boolean }): Pr
         trace_handlers: false,
         trace_path: null,
         stress: { seed },
-        ...(sc.actors ? { actors: sc.actors } : {}),
+        ...(actors ? { actors } : {}),
         ...(sc.relay_mem_limit === undefined ? {} : { relay_mem_limit: sc.relay_mem_limit }),
       };
       const r = await within(machine.run(opts), o.cycle_timeout_ms);
@@ -122,7 +125,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
 }
 
 function save_trace(dir: string, seed: number, events: readonly Record<string, unknown>[]): string {
-  mkdirSync(dir, { recursive: true });
+  make_dir(dir);
   const path = join(dir, `stress-${seed.toString(16)}.jsonl`);
   const header = { stapsim_trace: 1, stress_seed: seed, replayable: false };
   writeFileSync(path, [JSON.stringify(header), ...events.map((e) => JSON.stringify(e)), ''].join('\n'));

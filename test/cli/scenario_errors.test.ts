@@ -1,0 +1,53 @@
+// A scenario file's own mistakes, under explore and stress: one line naming the mistake and
+// status 1, never a transport failure, a hang or a stack trace.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { refused, run_cli, scratch } from '../helpers/cli.ts';
+
+const dir = scratch();
+const MODULE = "module: () => ({ probes: [{ point: 'begin', handler: (ctx) => ctx.exit() }] })";
+const IDLE = "module: () => ({ probes: [{ point: 'begin', handler: () => {} }] })";
+
+function scenario(file: string, body: string): string {
+  const path = join(dir, file);
+  writeFileSync(path, `export default { name: '${file}', cpus: 1, transport: 'relay', ${body} };\n`);
+  return path;
+}
+
+const cases: [string, string, RegExp][] = [
+  [
+    'actors() throws',
+    scenario('actors_throw.mjs', `${MODULE}, actors() { throw new Error('actor boom'); }`),
+    /scenario 'actors_throw\.mjs': actors\(\) threw: actor boom/,
+  ],
+  [
+    'the module factory throws',
+    scenario('module_throws.mjs', "module: () => { throw new Error('module boom'); }"),
+    /module '.*module_throws\.mjs': the function returning it threw: module boom/,
+  ],
+  [
+    // Without the check the action did nothing, and every run ended as a livelock.
+    'a user task acts with an unknown action',
+    scenario(
+      'bogus_act.mjs',
+      `${IDLE}, actors(ctx) { ctx.user('typo', function* () { yield* ctx.sleep(5); yield* ctx.act('sigkill'); }); }`,
+    ),
+    /scenario 'bogus_act\.mjs': ctx\.act\('sigkill'\): unknown action \(known: sigint, sigterm, rmmod, kill-staprun\)/,
+  ],
+  [
+    'a choice among no options',
+    scenario('choose_none.mjs', `${MODULE}, actors(ctx) { ctx.choose(0, 'delay'); }`),
+    /scenario 'choose_none\.mjs': ctx\.choose\(0, 'delay'\): n must be a positive integer/,
+  ],
+];
+
+describe('a scenario file with a mistake', () => {
+  it.concurrent.each(cases)('explore: %s', async (_what, file, message) => {
+    refused(await run_cli(['explore', file, '--schedules', '50', '--jobs', '2', '--out', join(dir, 'out')]), message);
+  });
+
+  it.concurrent.each(cases)('stress: %s', async (_what, file, message) => {
+    refused(await run_cli(['stress', file, '--cycles', '3', '--out', join(dir, 'out')]), message);
+  });
+});
