@@ -17,6 +17,7 @@ export function to_json(r: ExploreReport): Record<string, unknown> {
       schedule: f.index + 1,
       decisions: f.shrunk_decisions,
       replays_identically: f.replays_identically,
+      ...(f.save_error ? { save_error: f.save_error } : {}),
     })),
     first_failure_at: r.first_failure_at,
     coverage: r.coverage,
@@ -50,14 +51,20 @@ export function format_explore(r: ExploreReport, color: boolean): string {
   const reached = Object.values(r.coverage).filter((n) => n > 0).length;
   lines.push(`coverage: ${reached} of ${Object.keys(r.coverage).length} cells`);
   lines.push(t.toString());
-  for (const f of r.failures.filter((x) => x.file !== null)) {
+  // The first failure of each rule: saved, or meant to be.
+  const shown = r.failures.filter((x) => x.file !== null || x.save_error);
+  for (const f of shown) {
+    const size =
+      f.shrunk_decisions < f.decisions.length
+        ? `shrunk from ${f.decisions.length} to ${f.shrunk_decisions} decisions`
+        : `${f.shrunk_decisions} decisions`;
     lines.push(`FAIL ${f.rule}: ${f.message}`);
     lines.push(
-      `  schedule ${f.index + 1}, seed ${f.seed}; shrunk to ${f.shrunk_decisions} decisions` +
-        `${f.replays_identically ? '' : ' (REPLAY NOT IDENTICAL)'}; replay: ${f.replay ?? ''}`,
+      `  schedule ${f.index + 1}, seed ${f.seed}; ${size}${f.replays_identically ? '' : ' (REPLAY NOT IDENTICAL)'}; ` +
+        (f.file !== null ? `replay: ${f.replay ?? ''}` : `NOT SAVED: ${f.save_error ?? ''}`),
     );
   }
-  const unsaved = r.failures_total - r.failures.filter((x) => x.file !== null).length;
-  if (unsaved > 0) lines.push(`(${unsaved} more failing schedules, of rules already saved above)`);
+  const more = r.failures_total - shown.length;
+  if (more > 0) lines.push(`(${more} more failing schedules, of rules already shown above)`);
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 // Value parsers for options: each names the accepted values and units when it refuses one, and
 // commander turns the refusal into one line on stderr and exit status 1.
 import { InvalidArgumentError } from 'commander';
-import { UserError } from '../shared/errors.ts';
+import { UserError, message_of } from '../shared/errors.ts';
+import { try_out_dir, try_out_file } from '../shared/out_paths.ts';
 import { parse_at, type TimedAction } from '../user/actions.ts';
 
 export function int_in(min: number, max: number, unit: string): (v: string) => number {
@@ -45,4 +46,24 @@ export function timed_action(v: string): TimedAction {
     if (e instanceof UserError) throw new InvalidArgumentError(e.message.replace(/^--at '[^']*': /, ''));
     throw e;
   }
+}
+
+/** A file stapsim will write: tried now, so a bad path fails before the work, not after. */
+export function out_file(v: string): string {
+  try {
+    try_out_file(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`cannot write a file there: ${message_of(e)}`);
+  }
+  return v;
+}
+
+/** A directory stapsim will write files in (made when needed): tried now, like out_file. */
+export function out_dir(v: string): string {
+  try {
+    try_out_dir(v);
+  } catch (e) {
+    throw new InvalidArgumentError(`cannot write files there: ${message_of(e)}`);
+  }
+  return v;
 }

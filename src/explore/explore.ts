@@ -5,12 +5,13 @@ import { no_pretenuring } from './sim/v8_tuning.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import { worker_url } from '../shared/real/paths.ts';
 import type { FaultName } from '../shared/seam.ts';
+import { message_of } from '../shared/errors.ts';
 import type { CampaignResult, FailureRecord } from './campaign.ts';
 import type { CampaignTask, ShrinkAnswer, ShrinkTask } from './explore_worker.ts';
-import { replay_schedule } from './explore_worker.ts';
+import { in_pool, replay_schedule } from './explore_worker.ts';
 import { merge_results } from './merge.ts';
 import { save_schedule, trace_sha256, type ScheduleFile } from './schedule_file.ts';
-import { load_scenario } from './scenario_file.ts';
+import { load_scenario, scenario_ref } from './scenario_file.ts';
 import { parse_strategy, strategy_name } from './strategies/index.ts';
 import { build_id } from '../build_id.ts';
 import { VERSION } from '../version.ts';
@@ -42,6 +43,8 @@ export interface SavedFailure extends FailureRecord {
   readonly replay: string | null;
   readonly shrunk_decisions: number;
   readonly replays_identically: boolean;
+  /** Why the first failure of its rule could not be saved (the disk, not the campaign); else null. */
+  readonly save_error: string | null;
 }
 
 export interface ExploreReport extends Omit<CampaignResult, 'failures'> {
@@ -85,11 +88,11 @@ export async function explore(o: ExploreOptions, stop: { requested: boolean }): 
           keep_failures: o.keep_failures,
           progress: { words, job: j },
         };
-        return pool.run(t) as Promise<CampaignResult>;
+        return in_pool<CampaignResult>(pool.run(t));
       }),
     );
     clearInterval(ticker);
-    const merged = merge_results(parts);
+    const merged = merge_results(parts, o.keep_failures);
     o.on_progress?.(merged.schedules, merged.failures_total);
     const failures = await Promise.all(merged.failures.map((f) => save_failure(pool, o, scenario.name, merged, f)));
     return { ...merged, shard: o.shard, failures };
@@ -119,20 +122,21 @@ async function save_failure(
       rule: f.rule,
       budget_ms: o.shrink_ms,
     };
-    decisions = ((await pool.run(t)) as ShrinkAnswer).decisions;
+    decisions = (await in_pool<ShrinkAnswer>(pool.run(t))).decisions;
   }
   const a = await replay_schedule(o.scenario, o.mutant, r.faults, decisions);
   const b = await replay_schedule(o.scenario, o.mutant, r.faults, decisions);
   const hash = trace_sha256(a.trace);
   const identical = hash === trace_sha256(b.trace) && a.failure?.rule === f.rule;
   if (o.out === null || !first_of_rule) {
-    return { ...f, file: null, replay: null, shrunk_decisions: decisions.length, replays_identically: identical };
+    return { ...f, file: null, replay: null, shrunk_decisions: decisions.length, replays_identically: identical, save_error: null };
   }
   const file: ScheduleFile = {
     stapsim_schedule: 1,
     version: VERSION,
     build: build_id(),
-    scenario: o.scenario,
+    // Absolute, so that the replay command works from any directory.
+    scenario: scenario_ref(o.scenario),
     strategy: r.strategy,
     seed: f.seed,
     mutant: o.mutant,
@@ -144,12 +148,12 @@ async function save_failure(
     shrunk_from: f.decisions.length,
   };
   const name = `${scenario_name}-${f.rule.replace(/\s+/g, '')}-${f.seed.toString(16)}.json`;
-  const path = save_schedule(o.out, name, file);
-  return {
-    ...f,
-    file: path,
-    replay: `stapsim replay ${path}`,
-    shrunk_decisions: decisions.length,
-    replays_identically: identical,
-  };
+  const saved = { ...f, shrunk_decisions: decisions.length, replays_identically: identical };
+  try {
+    const path = save_schedule(o.out, name, file);
+    return { ...saved, file: path, replay: `stapsim replay ${path}`, save_error: null };
+  } catch (e) {
+    // The campaign's findings still reach the summary; only this file is missing.
+    return { ...saved, file: null, replay: null, save_error: `cannot save in '${o.out}': ${message_of(e)}` };
+  }
 }

@@ -1,5 +1,6 @@
 // `stapsim replay FILE`: the saved schedule, run again, must give the same trace byte for byte.
 import { writeFileSync } from 'node:fs';
+import { UserError } from '../shared/errors.ts';
 import { replay_schedule } from './explore_worker.ts';
 import { load_schedule, trace_sha256 } from './schedule_file.ts';
 import { write_timeline } from './timeline_file.ts';
@@ -15,6 +16,14 @@ export async function replay_file(
 ): Promise<ReplayResult> {
   const f = load_schedule(path);
   const out = await replay_schedule(f.scenario, f.mutant, f.faults, f.decisions);
+  // A departure the run never reached, or one it could not take, was not saved from this run.
+  const misfit = f.decisions.find(([i, v]) => out.log.values[i] !== v);
+  if (misfit !== undefined) {
+    throw new UserError(
+      `schedule '${path}' is corrupted: its decision ${misfit[0]} (value ${misfit[1]}) does not fit the run, ` +
+        `which made ${out.log.length} decisions`,
+    );
+  }
   const hash = trace_sha256(out.trace);
   const identical = hash === f.trace_sha256;
   if (opts.trace !== undefined) {

@@ -23,6 +23,11 @@ export function scenario_module_spec(name: string, sc: Scenario): ModuleSpec {
   };
 }
 
+/** How a saved schedule names its scenario: a built-in's name, or the file's absolute path. */
+export function scenario_ref(name: string): string {
+  return SCENARIOS[name] !== undefined ? name : resolve(name);
+}
+
 export async function load_scenario(name: string): Promise<Scenario> {
   const builtin = SCENARIOS[name];
   if (builtin) return builtin;

@@ -1,12 +1,14 @@
 // A failing schedule, saved: enough to replay it bit for bit with `stapsim replay FILE`, and a
 // hash of its trace to prove that the replay is the same run.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, message_of } from '../shared/errors.ts';
+import { make_dir } from '../shared/out_paths.ts';
 import { is_mutant, type Mutant } from '../shared/mutants.ts';
 import { FAULT_NAMES, type FaultName } from '../shared/seam.ts';
 import type { TraceEvent } from '../trace/event.ts';
+import { parse_strategy } from './strategies/index.ts';
 import { build_id } from '../build_id.ts';
 import { VERSION } from '../version.ts';
 
@@ -33,14 +35,31 @@ export interface ScheduleFile {
   readonly shrunk_from?: number;
 }
 
+function known_strategy(name: string): boolean {
+  try {
+    parse_strategy(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function trace_sha256(trace: readonly TraceEvent[]): string {
   return createHash('sha256').update(JSON.stringify(trace)).digest('hex');
 }
 
+/**
+ * Saves under `name`, or under name-2, name-3, ... when a different schedule holds that name (two
+ * campaigns of one scenario whose strategies or mutants differ can fail at the same seed).
+ */
 export function save_schedule(dir: string, name: string, f: ScheduleFile): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, name);
-  writeFileSync(path, `${JSON.stringify(f, null, 1)}\n`);
+  make_dir(dir);
+  const text = `${JSON.stringify(f, null, 1)}\n`;
+  let path = join(dir, name);
+  for (let n = 2; existsSync(path) && readFileSync(path, 'utf8') !== text; n++) {
+    path = join(dir, name.replace(/\.json$/, `-${n}.json`));
+  }
+  writeFileSync(path, text);
   return path;
 }
 
@@ -58,6 +77,7 @@ export function load_schedule(path: string): ScheduleFile {
   };
   if (typeof f !== 'object' || f === null || f.stapsim_schedule !== 1) bad('not a stapsim schedule file');
   const s = f as ScheduleFile;
+  if (typeof s.version !== 'string' || typeof s.build !== 'string') bad('no version or build');
   if (s.version !== VERSION || s.build !== build_id()) {
     throw new UserError(
       `schedule '${path}' was saved by stapsim ${String(s.version)} build ${String(s.build)}; ` +
@@ -65,7 +85,8 @@ export function load_schedule(path: string): ScheduleFile {
     );
   }
   if (typeof s.scenario !== 'string') bad('no scenario');
-  if (typeof s.seed !== 'number') bad('no seed');
+  if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed >= 2 ** 32) bad('the seed must be an integer in 0..2^32-1');
+  if (typeof s.strategy !== 'string' || !known_strategy(s.strategy)) bad(`unknown strategy '${String(s.strategy)}'`);
   if (s.mutant !== null && !(typeof s.mutant === 'string' && is_mutant(s.mutant))) bad(`unknown mutant`);
   const faults: unknown = s.faults;
   if (!Array.isArray(faults) || !faults.every((x) => (FAULT_NAMES as readonly unknown[]).includes(x))) {

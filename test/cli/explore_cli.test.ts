@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, run_cli, scratch, type CliResult } from '../helpers/cli.ts';
+import { CLI, type CliResult, json_line, refused, ROOT, run_cli, scratch } from '../helpers/cli.ts';
 
 interface JsonFailure {
   readonly rule: string;
@@ -27,22 +27,7 @@ interface JsonReport {
   readonly exhausted: boolean | null;
 }
 
-/** The one JSON object `--json` prints, checked to be alone on stdout. */
-function report_of(r: CliResult): JsonReport {
-  const lines = r.stdout.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  return JSON.parse(lines[0] as string) as JsonReport;
-}
-
-/** Bad input: nothing on stdout, one line on stderr naming the problem, status 1. */
-function refused(r: CliResult, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(1);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const report_of = (r: CliResult): JsonReport => json_line<JsonReport>(r);
 
 const saved_files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []);
 
@@ -70,7 +55,7 @@ describe('explore: a campaign that finds the bug', () => {
   });
 
   it('saves the failure, shrunk to at most 20 decisions, with a replay command', () => {
-    const m = /shrunk to (\d+) decisions; replay: stapsim replay (\S+)$/m.exec(r.stdout);
+    const m = /shrunk from \d+ to (\d+) decisions; replay: stapsim replay (\S+)$/m.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     expect(Number(m?.[1])).toBeLessThanOrEqual(20);
     expect(r.stdout).not.toMatch(/REPLAY NOT IDENTICAL/);
@@ -94,6 +79,13 @@ describe('explore: a campaign that finds the bug', () => {
     expect(lines.length).toBeGreaterThan(20);
   });
 
+  it('replay of a file with a decision past the end of the run: refused as corrupted', async () => {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { decisions: [number, number][] };
+    const other = join(scratch(), 'too-long.json');
+    writeFileSync(other, JSON.stringify({ ...saved, decisions: [...saved.decisions, [100_000, 1]] }));
+    refused(await run_cli(['replay', other]), /too-long\.json' is corrupted: its decision 100000 \(value 1\) does not fit the run, which made \d+ decisions/);
+  });
+
   it('replay of a file whose trace hash is not the run: TRACE DIFFERS, status 1', async () => {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     const other = join(scratch(), 'other-hash.json');
@@ -101,6 +93,7 @@ describe('explore: a campaign that finds the bug', () => {
     const rr = await run_cli(['replay', other]);
     expect(rr.code).toBe(1);
     expect(rr.stdout).toMatch(/^TRACE DIFFERS: saved 0{16}\.\.\., replayed [0-9a-f]{16}\.\.\.$/m);
+    expect(rr.stderr).toMatch(/^stapsim: the replay of '.*other-hash\.json' did not reproduce its saved trace$/m);
   });
 
   it.concurrent.each([
@@ -360,6 +353,17 @@ export default {
     const f = report_of(r).failures.find((x) => x.file !== null);
     expect(f?.rule).toBe('rule 4');
     const rr = await run_cli(['replay', f?.file as string], { cwd: scratch() });
+    expect(rr.code, rr.stderr).toBe(0);
+    expect(rr.stdout).toMatch(/^trace identical to the saved one/m);
+  });
+
+  it('named by a relative path: its saved failure still replays from another directory', async () => {
+    const r = await run_cli(['explore', 'my_scenario.mjs', '--mutant', 'double-cleanup', '--schedules', '5', '--jobs', '1', '--json', '--out', 'rel', '--shrink', '0'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    const f = report_of(r).failures.find((x) => x.file !== null);
+    const saved = JSON.parse(readFileSync(join(dir, f?.file as string), 'utf8')) as { scenario: string };
+    expect(saved.scenario).toBe(path);
+    const rr = await run_cli(['replay', join(dir, f?.file as string)], { cwd: scratch() });
     expect(rr.code, rr.stderr).toBe(0);
     expect(rr.stdout).toMatch(/^trace identical to the saved one/m);
   });

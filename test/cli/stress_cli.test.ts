@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { check_trace } from '../../src/trace/check.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
-import { run_cli, scratch, type CliResult } from '../helpers/cli.ts';
+import { type CliResult, json_line, run_cli, scratch } from '../helpers/cli.ts';
 
 interface StressJson {
   readonly cycles: number;
@@ -15,11 +15,7 @@ interface StressJson {
   readonly replayable: boolean;
 }
 
-function json_of(r: CliResult): StressJson {
-  const lines = r.stdout.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  return JSON.parse(lines[0] as string) as StressJson;
-}
+const json_of = (r: CliResult): StressJson => json_line<StressJson>(r);
 
 function trace_file(path: string): { header: Record<string, unknown>; events: TraceEvent[] } {
   const [head, ...rest] = readFileSync(path, 'utf8').trim().split('\n');

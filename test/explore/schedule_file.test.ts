@@ -59,6 +59,17 @@ describe('schedule files', () => {
     expect(readFileSync(path, 'utf8').endsWith('}\n')).toBe(true);
   });
 
+  it('a different schedule under a name already taken is saved beside it, the same one in its place', () => {
+    const d = join(dir, 'names');
+    const first = save_schedule(d, 'any-rule4-1dec3226.json', good);
+    const other = save_schedule(d, 'any-rule4-1dec3226.json', { ...good, strategy: 'random' });
+    const again = save_schedule(d, 'any-rule4-1dec3226.json', good);
+    expect(other).toBe(join(d, 'any-rule4-1dec3226-2.json'));
+    expect(again).toBe(first);
+    expect(load_schedule(first).strategy).toBe('pct:2');
+    expect(load_schedule(other).strategy).toBe('random');
+  });
+
   it('trace_sha256 is the SHA-256 of the JSON of the events, and tells traces apart', () => {
     const t: TraceEvent[] = [{ seq: 0, ts: 0, th: 'staprun', ev: 'init_stp' }];
     expect(trace_sha256(t)).toMatch(/^[0-9a-f]{64}$/);
@@ -82,9 +93,20 @@ describe('schedule files', () => {
   it.each([
     ['another version', { version: '0.0.9' }, /saved by stapsim 0\.0\.9 .*this is/],
     ['another build', { build: '0123456789abcdef' }, /build 0123456789abcdef.*this is .* build /],
-    ['no build at all', { build: undefined }, /saved by stapsim .* build undefined/],
   ])('refuses a schedule from %s, naming both', (_what, over, message) => {
     expect(refusal(with_fields(over)).message).toMatch(message);
+  });
+
+  it.each([
+    ['no build', { build: undefined }],
+    ['no version', { version: undefined }],
+  ])('refuses a schedule with %s as corrupted', (_what, over) => {
+    expect(refusal(with_fields(over)).message).toMatch(/is corrupted: no version or build/);
+  });
+
+  it('refuses a seed out of range (JSON 1e400 reads as Infinity)', () => {
+    const text = JSON.stringify({ ...good, seed: 0 }).replace('"seed":0', '"seed":1e400');
+    expect(refusal(file_with(text)).message).toMatch(/is corrupted: the seed must be an integer in 0\.\.2\^32-1/);
   });
 
   it.each([
@@ -101,7 +123,9 @@ describe('schedule files', () => {
 
   it.each([
     ['no scenario', { scenario: 7 }, /no scenario/],
-    ['no seed', { seed: 'x' }, /no seed/],
+    ['no seed', { seed: 'x' }, /the seed must be an integer/],
+    ['a negative seed', { seed: -1 }, /the seed must be an integer/],
+    ['an unknown strategy', { strategy: 'foo' }, /unknown strategy 'foo'/],
     ['an unknown mutant', { mutant: 'off-by-one' }, /unknown mutant/],
     ['an unknown fault', { faults: ['meteor_strike'] }, /bad fault list/],
     ['faults not a list', { faults: 'relay_full' }, /bad fault list/],

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -57,4 +58,21 @@ export function scratch(): string {
 
 export function read_text(path: string): string {
   return readFileSync(path, 'utf8');
+}
+
+/** Bad input: nothing on stdout, one line on stderr naming the problem, status 1. */
+export function refused(r: CliResult, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** The one JSON object a `--json` command prints, checked to be alone on stdout. */
+export function json_line<T>(r: CliResult): T {
+  const lines = r.stdout.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  return JSON.parse(lines[0] as string) as T;
 }

@@ -3,16 +3,19 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { explore, type ExploreOptions, type ExploreReport } from '../../explore/explore.ts';
-import { merge_results } from '../../explore/merge.ts';
+import { check_result_fields, check_shards, merge_results } from '../../explore/merge.ts';
 import { replay_file } from '../../explore/replay.ts';
 import { SCENARIO_NAMES } from '../../explore/scenarios.ts';
 import { UserError, message_of } from '../../shared/errors.ts';
 import { MUTANTS, type Mutant } from '../../shared/mutants.ts';
 import { FAULT_NAMES, type FaultName } from '../../shared/seam.ts';
-import { each, int_in, one_of, positive_number } from '../parse.ts';
+import { each, int_in, one_of, out_dir, out_file, positive_number } from '../parse.ts';
 import { format_explore, to_json } from '../explore_report.ts';
 import { progress_bar } from '../progress.ts';
 import { write_timeline } from '../../explore/timeline_file.ts';
+
+/** Failures a campaign keeps in its report (each rule's first, then the earliest). */
+const KEEP_FAILURES = 20;
 
 export interface ExploreFlags {
   strategy: string;
@@ -66,11 +69,13 @@ const EXPLORE_OPTIONS: { readonly [K in keyof Required<ExploreFlags>]: Option } 
     .argParser(int_in(0, 10, 'departures'))
     .default(2),
   json: new Option('--json', 'print one JSON object instead of the summary'),
-  out: new Option('--out <DIR>', 'where failing schedules are saved').default('stapsim-failures'),
+  out: new Option('--out <DIR>', 'where failing schedules are saved').argParser(out_dir).default('stapsim-failures'),
   shrink: new Option('--shrink <MS>', 'time to shrink each failure, ms (0: do not shrink)')
     .argParser(int_in(0, 600_000, 'ms'))
     .default(10_000),
-  timeline: new Option('--timeline <FILE>', "write the first failure's timeline (Chrome trace JSON, opens in Perfetto)"),
+  timeline: new Option('--timeline <FILE>', "write the first failure's timeline (Chrome trace JSON, opens in Perfetto)").argParser(
+    out_file,
+  ),
 };
 
 export function explore_command(on_code: (code: number) => void): Command {
@@ -108,7 +113,7 @@ async function run_explore(scenario: string, f: ExploreFlags): Promise<number> {
     preemptions: f.preemptions,
     out: f.out,
     shrink_ms: f.shrink,
-    keep_failures: 20,
+    keep_failures: KEEP_FAILURES,
     on_progress: (done) => bar?.update(done),
   };
   let report: ExploreReport;
@@ -118,9 +123,11 @@ async function run_explore(scenario: string, f: ExploreFlags): Promise<number> {
     bar?.stop();
     process.off('SIGINT', on_sigint);
   }
-  if (f.timeline !== undefined && report.failures[0]) {
-    const first = report.failures[0];
+  const first = report.failures[0];
+  if (f.timeline !== undefined && first) {
     await write_timeline(f.timeline, scenario, opts.mutant, report.faults, first.decisions);
+  } else if (f.timeline !== undefined) {
+    process.stderr.write(`stapsim: no failing schedule, so no timeline written to '${f.timeline}'\n`);
   }
   if (f.json) process.stdout.write(`${JSON.stringify(to_json(report))}\n`);
   else process.stdout.write(`${format_explore(report, process.stdout.isTTY)}\n`);
@@ -131,11 +138,12 @@ export function replay_command(on_code: (code: number) => void): Command {
   return new Command('replay')
     .description('rerun a saved schedule and check that its trace is the same, byte for byte')
     .argument('<file>', 'a schedule saved by stapsim explore')
-    .option('--trace <FILE>', "write the replay's trace (JSON Lines)")
-    .option('--timeline <FILE>', "write the replay's timeline (Chrome trace JSON)")
+    .option('--trace <FILE>', "write the replay's trace (JSON Lines)", out_file)
+    .option('--timeline <FILE>', "write the replay's timeline (Chrome trace JSON)", out_file)
     .action(async (file: string, flags: { trace?: string; timeline?: string }) => {
       const r = await replay_file(file, flags);
       process.stdout.write(`${r.report}\n`);
+      if (!r.identical) process.stderr.write(`stapsim: the replay of '${file}' did not reproduce its saved trace\n`);
       on_code(r.identical ? 0 : 1);
     });
 }
@@ -148,13 +156,17 @@ export function merge_results_command(on_code: (code: number) => void): Command 
     .action((files: string[], flags: { json?: boolean }) => {
       const parts = files.map((file) => {
         try {
-          return from_json(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+          return from_json(JSON.parse(readFileSync(file, 'utf8')));
         } catch (e) {
           throw new UserError(`cannot read results '${file}': ${message_of(e)}`);
         }
       });
+      check_shards(parts, files);
       // Each shard's failures were shrunk, saved and checked where it ran; they keep that here.
-      const report = merge_results(parts) as ExploreReport;
+      // Each shard kept its failures under KEEP_FAILURES: the merge keeps what one job would have.
+      const report = merge_results(parts, KEEP_FAILURES) as ExploreReport;
+      const count = parts[0]?.shard.count ?? 1;
+      if (parts.length < count) process.stderr.write(`stapsim: merged ${parts.length} of ${count} shards: a part of the campaign\n`);
       if (flags.json) process.stdout.write(`${JSON.stringify(to_json(report))}\n`);
       else process.stdout.write(`${format_explore(report, process.stdout.isTTY)}\n`);
       on_code(report.failures_total > 0 ? 1 : 0);
@@ -162,8 +174,10 @@ export function merge_results_command(on_code: (code: number) => void): Command 
 }
 
 /** A shard's JSON result back into its report (the trace shapes are not in files). */
-function from_json(j: Record<string, unknown>): ExploreReport {
-  const c = j.campaign as ExploreReport | undefined;
-  if (!c || typeof c.schedules !== 'number') throw new Error('not the output of stapsim explore --json');
-  return c;
+function from_json(j: unknown): ExploreReport {
+  const c = typeof j === 'object' && j !== null ? (j as Record<string, unknown>).campaign : undefined;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new Error('not the output of stapsim explore --json');
+  check_result_fields(c as Record<string, unknown>);
+  // A hand-edited file's shapes are not trusted: distinct traces are then summed.
+  return Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'shapes')) as unknown as ExploreReport;
 }

@@ -7,7 +7,7 @@ import { BUF_SIZE_MB_MAX, BUF_SIZE_MB_MIN } from '../../shared/limits.ts';
 import { MUTANTS, type Mutant } from '../../shared/mutants.ts';
 import type { FaultName } from '../../shared/seam.ts';
 import type { TimedAction } from '../../user/actions.ts';
-import { each, int_in, one_of, positive_number, timed_action } from '../parse.ts';
+import { each, int_in, one_of, out_file, positive_number, timed_action } from '../parse.ts';
 import { run_module, type RunFlags } from '../run_module.ts';
 
 const CLI_FAULTS = ['probe_start', 'register_procfs'] as const satisfies readonly FaultName[];
@@ -22,7 +22,7 @@ interface OptionEntry {
 /** Every flag of `run`, with its unit. */
 const RUN_OPTIONS: { readonly [K in keyof Required<RunFlags>]: OptionEntry } = {
   cmd: { flags: '-c, --cmd <CMD>', description: 'run CMD (held until the probes start); exit when it exits' },
-  output: { flags: '-o, --output <FILE>', description: 'write the script output to FILE instead of stdout' },
+  output: { flags: '-o, --output <FILE>', description: 'write the script output to FILE instead of stdout', parse: out_file },
   buffer: {
     flags: '-b, --buffer <MB>',
     description: `relay buffer size, MB per CPU (${BUF_SIZE_MB_MIN}..${BUF_SIZE_MB_MAX}; default 1)`,
@@ -49,7 +49,7 @@ const RUN_OPTIONS: { readonly [K in keyof Required<RunFlags>]: OptionEntry } = {
     description: `simulated CPUs, one worker thread each (default: ${host_cpus().length}, this host's)`,
     parse: int_in(1, 256, 'CPUs'),
   },
-  trace: { flags: '--trace <FILE>', description: 'write the run trace (TRACE.md, JSON Lines) to FILE' },
+  trace: { flags: '--trace <FILE>', description: 'write the run trace (TRACE.md, JSON Lines) to FILE', parse: out_file },
   traceHandlers: {
     flags: '--trace-handlers',
     description: 'trace every handler run, not only begin and end',
@@ -74,6 +74,7 @@ const RUN_OPTIONS: { readonly [K in keyof Required<RunFlags>]: OptionEntry } = {
   timeline: {
     flags: '--timeline <FILE>',
     description: "write the run's timeline (Chrome trace-event JSON, opens in Perfetto); traces every handler",
+    parse: out_file,
   },
 };
 

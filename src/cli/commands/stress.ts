@@ -5,7 +5,7 @@ import { MUTANTS, type Mutant } from '../../shared/mutants.ts';
 import { make_log } from '../../shared/real/logger.ts';
 import { FAULT_NAMES, type FaultName } from '../../shared/seam.ts';
 import { stress, type StressReport } from '../../stress/stress.ts';
-import { each, int_in, one_of } from '../parse.ts';
+import { each, int_in, one_of, out_dir } from '../parse.ts';
 import { progress_bar } from '../progress.ts';
 
 export interface StressFlags {
@@ -28,7 +28,7 @@ const STRESS_OPTIONS: { readonly [K in keyof Required<StressFlags>]: Option } = 
   ),
   seed: new Option('--seed <S>', 'seed of the jitter, the faults and the choices').argParser(int_in(0, 2 ** 32 - 1, 'seed')).default(1),
   json: new Option('--json', 'print one JSON object instead of the summary'),
-  out: new Option('--out <DIR>', 'where the traces of failing cycles are written').default('stapsim-stress'),
+  out: new Option('--out <DIR>', 'where the traces of failing cycles are written').argParser(out_dir).default('stapsim-stress'),
   cycleTimeout: new Option('--cycle-timeout <MS>', 'a cycle still running after this long is a hang')
     .argParser(int_in(100, 3_600_000, 'ms'))
     .default(30_000),

@@ -1,0 +1,57 @@
+// Output paths are tried before the work starts, and trying them leaves nothing behind.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { make_dir, try_out_dir, try_out_file } from '../../src/shared/out_paths.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'stapsim-out-'));
+const file = join(dir, 'a-file');
+writeFileSync(file, 'kept');
+
+describe('output paths', () => {
+  it('make_dir makes the missing levels and says which, outermost first', () => {
+    const deep = join(dir, 'm', 'n', 'o');
+    expect(make_dir(deep)).toEqual([join(dir, 'm'), join(dir, 'm', 'n'), deep]);
+    expect(existsSync(deep)).toBe(true);
+    expect(make_dir(deep)).toEqual([]);
+  });
+
+  it('make_dir refuses a path under a file', () => {
+    expect(() => make_dir(join(file, 'sub'))).toThrow(/a-file' is not a directory/);
+  });
+
+  it('try_out_dir accepts a new nested directory and leaves nothing behind', () => {
+    const before = readdirSync(dir).sort();
+    try_out_dir(join(dir, 'new', 'deeper'));
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('try_out_dir accepts an existing directory and leaves nothing in it', () => {
+    const d = mkdtempSync(join(dir, 'existing-'));
+    try_out_dir(d);
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('try_out_dir refuses a file, or a path under one', () => {
+    expect(() => try_out_dir(file)).toThrow(/is not a directory/);
+    expect(() => try_out_dir(join(file, 'x'))).toThrow(/is not a directory/);
+  });
+
+  it.runIf(existsSync('/proc/self'))('try_out_dir refuses a directory that cannot be made (under /proc), and returns', () => {
+    expect(() => try_out_dir('/proc/stapsim-nope')).toThrow(/ENOENT|EACCES|EPERM/);
+  });
+
+  it('try_out_file accepts a new file and leaves none, and keeps an existing one as it was', () => {
+    const fresh = join(dir, 'fresh.json');
+    try_out_file(fresh);
+    expect(existsSync(fresh)).toBe(false);
+    try_out_file(file);
+    expect(readFileSync(file, 'utf8')).toBe('kept');
+  });
+
+  it('try_out_file refuses a directory, and a file in a directory that does not exist', () => {
+    expect(() => try_out_file(dir)).toThrow(/it is a directory/);
+    expect(() => try_out_file(join(dir, 'missing', 't.json'))).toThrow(/no directory/);
+  });
+});
