@@ -1,5 +1,5 @@
 // Where stapsim writes what the user asked for (saved schedules, traces, timelines). The paths
-// are tried before any work starts, by really creating them and taking the probe back: a campaign
+// are tried before any work starts, by really creating something there: a campaign
 // must not run for an hour and then lose its result to a typo, and "writable" by permission bits
 // says nothing about a read-only or virtual filesystem (as root, /proc passes access(W_OK)).
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
@@ -19,18 +19,26 @@ export function make_dir(dir: string): string[] {
     p = up;
   }
   if (!statSync(p).isDirectory()) throw new Error(`'${p}' is not a directory`);
-  for (const m of missing) mkdirSync(m);
-  return missing;
+  // Another process may make the same directory meanwhile (parallel campaigns, one --out).
+  return missing.filter((m) => {
+    try {
+      mkdirSync(m);
+      return true;
+    } catch (e) {
+      if (code_of(e) === 'EEXIST' && statSync(m).isDirectory()) return false;
+      throw e;
+    }
+  });
 }
 
-/** Throws, naming the reason, unless files can be written in `dir` (made if missing). */
+/**
+ * Makes `dir` if missing, then throws, naming the reason, unless files can be made in it. The
+ * directory stays: taking it back would race with another campaign given the same --out, which
+ * may have just found it, or saved into it.
+ */
 export function try_out_dir(dir: string): void {
-  const created = make_dir(dir);
-  try {
-    rmdirSync(mkdtempSync(join(dir, '.stapsim-probe-')));
-  } finally {
-    for (const c of created.reverse()) rmdirSync(c);
-  }
+  make_dir(dir);
+  rmdirSync(mkdtempSync(join(dir, '.stapsim-probe-')));
 }
 
 /** Throws, naming the reason, unless `path` can be written as a file. */
@@ -40,5 +48,15 @@ export function try_out_file(path: string): void {
   const dir = dirname(resolve(path));
   if (!existsSync(dir)) throw new Error(`no directory '${dirname(path)}'`);
   closeSync(openSync(path, 'a'));
-  if (!existed) unlinkSync(path);
+  if (existed) return;
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    // Another process trying the same path took it back first.
+    if (code_of(e) !== 'ENOENT') throw e;
+  }
+}
+
+function code_of(e: unknown): unknown {
+  return (e as NodeJS.ErrnoException | null)?.code;
 }
