@@ -1,7 +1,8 @@
 // Where stapsim writes what the user asked for (saved schedules, traces, timelines). The paths
-// are tried before any work starts, by really creating something there: a campaign
-// must not run for an hour and then lose its result to a typo, and "writable" by permission bits
-// says nothing about a read-only or virtual filesystem (as root, /proc passes access(W_OK)).
+// are tried before any work starts, by really creating something there and taking it back: a
+// campaign must not run for an hour and then lose its result to a typo, and "writable" by
+// permission bits says nothing about a read-only or virtual filesystem (as root, /proc passes
+// access(W_OK)).
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -11,14 +12,7 @@ import { dirname, join, resolve } from 'node:path';
  */
 export function make_dir(dir: string): string[] {
   const missing: string[] = [];
-  let p = resolve(dir);
-  while (!existsSync(p)) {
-    missing.unshift(p);
-    const up = dirname(p);
-    if (up === p) break;
-    p = up;
-  }
-  if (!statSync(p).isDirectory()) throw new Error(`'${p}' is not a directory`);
+  nearest_existing(resolve(dir), missing);
   // Another process may make the same directory meanwhile (parallel campaigns, one --out).
   return missing.filter((m) => {
     try {
@@ -32,13 +26,25 @@ export function make_dir(dir: string): string[] {
 }
 
 /**
- * Makes `dir` if missing, then throws, naming the reason, unless files can be made in it. The
- * directory stays: taking it back would race with another campaign given the same --out, which
- * may have just found it, or saved into it.
+ * Throws, naming the reason, unless files can be made in `dir`. Tried where they would go: in
+ * `dir`, or in the directory its missing levels would be made in. Nothing is left behind, and
+ * nothing another campaign given the same --out may be using is taken back.
  */
 export function try_out_dir(dir: string): void {
-  make_dir(dir);
-  rmdirSync(mkdtempSync(join(dir, '.stapsim-probe-')));
+  rmdirSync(mkdtempSync(join(nearest_existing(resolve(dir), []), '.stapsim-probe-')));
+}
+
+/** The closest of `p` and its parents that exists, checked to be a directory; `missing` gets the
+ * others, outermost first. */
+function nearest_existing(p: string, missing: string[]): string {
+  while (!existsSync(p)) {
+    missing.unshift(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  if (!statSync(p).isDirectory()) throw new Error(`'${p}' is not a directory`);
+  return p;
 }
 
 /** Throws, naming the reason, unless `path` can be written as a file. */
