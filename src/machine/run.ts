@@ -265,7 +265,8 @@ export class Run {
     const since = Date.now();
     for (;;) {
       const m = this.kernel.module;
-      if (m === null && this.rt.activity().tasks === 0) return;
+      // After a scenario's mistake its other actors may never end: the module gone is enough.
+      if (m === null && (this.rt.activity().tasks === 0 || this.scenario_error !== null)) return;
       const actors_done = this.actors_running === 0 || this.scenario_error !== null;
       if (m !== null && !m.removing && !this.pending_user.has('rmmod') && actors_done) {
         // staprun is gone and left the module loaded (killed, or its rmmod failed): remove it
@@ -275,6 +276,7 @@ export class Run {
         continue;
       }
       if (Date.now() - since > SHUTDOWN_WATCHDOG_MS && !this.pending_user.has('rmmod')) {
+        if (this.scenario_error !== null) throw this.scenario_error;
         throw new Error(`the module was not removed within ${SHUTDOWN_WATCHDOG_MS} ms of staprun's exit`);
       }
       await new Promise((r) => setTimeout(r, POLL_MS));

@@ -3,7 +3,7 @@
 // campaign must not run for an hour and then lose its result to a typo, and "writable" by
 // permission bits says nothing about a read-only or virtual filesystem (as root, /proc passes
 // access(W_OK)).
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, rmdirSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
@@ -47,19 +47,32 @@ function nearest_existing(p: string, missing: string[]): string {
   return p;
 }
 
-/** Throws, naming the reason, unless `path` can be written as a file. */
+/**
+ * Throws, naming the reason, unless `path` can be written as a file. Only a path that is not
+ * there yet is tried, by making it ('wx': never through a dangling symlink) and taking it back;
+ * anything already there is left untouched (opening a FIFO would hand its reader an EOF).
+ */
 export function try_out_file(path: string): void {
-  const existed = existsSync(path);
-  if (existed && statSync(path).isDirectory()) throw new Error('it is a directory');
+  const there = lstat_or_null(path);
+  if (there !== null && existsSync(path) && statSync(path).isDirectory()) throw new Error('it is a directory');
+  if (there !== null) return;
   const dir = dirname(resolve(path));
   if (!existsSync(dir)) throw new Error(`no directory '${dirname(path)}'`);
-  closeSync(openSync(path, 'a'));
-  if (existed) return;
+  closeSync(openSync(path, 'wx'));
   try {
     unlinkSync(path);
   } catch (e) {
     // Another process trying the same path took it back first.
     if (code_of(e) !== 'ENOENT') throw e;
+  }
+}
+
+function lstat_or_null(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    if (code_of(e) === 'ENOENT') return null;
+    throw e;
   }
 }
 

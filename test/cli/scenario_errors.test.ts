@@ -36,6 +36,15 @@ const cases: [string, string, RegExp][] = [
     /scenario 'bogus_act\.mjs': ctx\.act\('sigkill'\): unknown action \(known: sigint, sigterm, rmmod, kill-staprun\)/,
   ],
   [
+    // On real threads the sleeper kept the run from ending: 15 s, then exit 70.
+    'one actor acts wrongly while another sleeps on',
+    scenario(
+      'typo_and_sleeper.mjs',
+      `${IDLE}, actors(ctx) { ctx.user('sleeper', function* () { yield* ctx.sleep(30000); }); ctx.user('typo', function* () { yield* ctx.sleep(5); yield* ctx.act('sigkill'); }); }`,
+    ),
+    /scenario 'typo_and_sleeper\.mjs': ctx\.act\('sigkill'\): unknown action/,
+  ],
+  [
     'a choice among no options',
     scenario('choose_none.mjs', `${MODULE}, actors(ctx) { ctx.choose(0, 'delay'); }`),
     /scenario 'choose_none\.mjs': ctx\.choose\(0, 'delay'\): n must be a positive integer/,

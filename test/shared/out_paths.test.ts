@@ -1,5 +1,6 @@
 // Output paths are tried before the work starts, and trying them leaves nothing behind.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +62,17 @@ describe('output paths', () => {
     expect(existsSync(fresh)).toBe(false);
     try_out_file(file);
     expect(readFileSync(file, 'utf8')).toBe('kept');
+  });
+
+  it.runIf(process.platform !== 'win32')('try_out_file leaves a FIFO unopened and a dangling symlink in place', () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    try_out_file(fifo); // opening it for writing with no reader would block, or EOF a reader
+    const link = join(dir, 'dangling');
+    symlinkSync(join(dir, 'nowhere'), link);
+    try_out_file(link);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
   });
 
   it('try_out_file refuses a directory, and a file in a directory that does not exist', () => {
