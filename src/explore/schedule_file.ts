@@ -49,18 +49,30 @@ export function trace_sha256(trace: readonly TraceEvent[]): string {
 }
 
 /**
- * Saves under `name`, or under name-2, name-3, ... when a different schedule holds that name (two
- * campaigns of one scenario whose strategies or mutants differ can fail at the same seed).
+ * Saves under `name`, or under name-2, name-3, ... when that name holds the failure of another
+ * campaign of this build (one scenario under other strategies or mutants can fail at the same
+ * seed). The same campaign's file, or one no replay of this build can use, is replaced.
  */
 export function save_schedule(dir: string, name: string, f: ScheduleFile): string {
   make_dir(dir);
-  const text = `${JSON.stringify(f, null, 1)}\n`;
   let path = join(dir, name);
-  for (let n = 2; existsSync(path) && readFileSync(path, 'utf8') !== text; n++) {
-    path = join(dir, name.replace(/\.json$/, `-${n}.json`));
-  }
-  writeFileSync(path, text);
+  for (let n = 2; existsSync(path) && other_campaign(path, f); n++) path = join(dir, name.replace(/\.json$/, `-${n}.json`));
+  writeFileSync(path, `${JSON.stringify(f, null, 1)}\n`);
   return path;
+}
+
+function other_campaign(path: string, f: ScheduleFile): boolean {
+  let o: Partial<ScheduleFile>;
+  try {
+    o = JSON.parse(readFileSync(path, 'utf8')) as Partial<ScheduleFile>;
+  } catch {
+    return false;
+  }
+  const faults = (x: readonly FaultName[] | undefined): string => JSON.stringify([...(x ?? [])].sort());
+  return (
+    o.build === f.build &&
+    !(o.scenario === f.scenario && o.strategy === f.strategy && o.mutant === f.mutant && o.seed === f.seed && faults(o.faults) === faults(f.faults))
+  );
 }
 
 /** Reads and checks a schedule file; a corrupt file or one from another version is a UserError. */

@@ -68,6 +68,15 @@ describe('schedule files', () => {
     expect(again).toBe(first);
     expect(load_schedule(first).strategy).toBe('pct:2');
     expect(load_schedule(other).strategy).toBe('random');
+    // The same campaign again, shrunk otherwise: its own file, replaced.
+    expect(save_schedule(d, 'any-rule4-1dec3226.json', { ...good, decisions: [[27, 1]] })).toBe(first);
+  });
+
+  it("a file no replay of this build can use (another build's) is replaced, not kept beside", () => {
+    const d = join(dir, 'rebuilt');
+    const path = save_schedule(d, 'x.json', { ...good, build: 'an-older-build' });
+    expect(save_schedule(d, 'x.json', good)).toBe(path);
+    expect(load_schedule(path)).toEqual(good);
   });
 
   it('trace_sha256 is the SHA-256 of the JSON of the events, and tells traces apart', () => {
