@@ -5,13 +5,15 @@ import { VERSION } from '../version.ts';
 import { explore_command, merge_results_command, replay_command } from './commands/explore.ts';
 import { demo_command, run_command } from './commands/run.ts';
 import { stress_command } from './commands/stress.ts';
+import { check_defaults } from './parse.ts';
 
 /** Builds the command tree; tests parse with it without running anything. */
 export function make_cli(on_code: (code: number) => void): Command {
   const program = new Command('stapsim')
     .description('a runnable model of the SystemTap runtime transport')
     .version(VERSION)
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => check_defaults(action));
   program.addCommand(run_command(on_code));
   program.addCommand(demo_command(on_code));
   program.addCommand(explore_command(on_code));

@@ -1,6 +1,6 @@
 // Value parsers for options: each names the accepted values and units when it refuses one, and
 // commander turns the refusal into one line on stderr and exit status 1.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { UserError, message_of } from '../shared/errors.ts';
 import { try_out_dir, try_out_file } from '../shared/out_paths.ts';
 import { parse_at, type TimedAction } from '../user/actions.ts';
@@ -66,4 +66,26 @@ export function out_dir(v: string): string {
     throw new InvalidArgumentError(`cannot write files there: ${message_of(e)}`);
   }
   return v;
+}
+
+/**
+ * Runs each option's parser on its default too: commander hands a default over unparsed, so a
+ * default --out in a read-only directory would pass and fail only after the campaign.
+ */
+export function check_defaults(cmd: Command): void {
+  for (const o of cmd.options) {
+    const key = o.attributeName();
+    const v: unknown = cmd.getOptionValue(key);
+    if (cmd.getOptionValueSource(key) !== 'default' || typeof v !== 'string' || !o.parseArg) continue;
+    try {
+      o.parseArg(v, undefined);
+    } catch (e) {
+      if (!(e instanceof InvalidArgumentError)) throw e;
+      const flag = o.long ?? o.flags;
+      cmd.error(`error: option '${o.flags}' default '${v}' is invalid. ${e.message}; give another with ${flag}`, {
+        exitCode: 1,
+        code: 'commander.invalidArgument',
+      });
+    }
+  }
 }

@@ -8,7 +8,10 @@ import type { UserAction } from '../user/actions.ts';
 
 /** What a scenario's actors can do: spawn user tasks, choose, act. */
 export interface ScenarioContext {
-  /** A data choice in [0, n), made by the strategy (recorded in the schedule, replayed). */
+  /**
+   * A data choice in [0, n), made by the strategy (recorded in the schedule, replayed). n is a
+   * positive integer: choose(0) is the scenario's mistake and ends the campaign.
+   */
   choose(n: number, what: string): number;
   /** Whether an enabled fault happens at this point (the strategy decides; shrinking can undo it). */
   fault(name: FaultName): boolean;
@@ -36,7 +39,10 @@ export interface Scenario {
   readonly description: string;
   readonly cpus: number;
   readonly transport: 'relay' | 'procfs';
-  /** A fresh copy of the module for one CPU (called once per CPU per load). */
+  /**
+   * A fresh copy of the module for one CPU (called once per CPU per load). Every call returns
+   * the same probe points: the kernel checked the first call's.
+   */
   readonly module: () => ProbeModuleDef;
   /** `-c`: the child runs this long after release, then exits (virtual ms). */
   readonly target_run_ms?: number;

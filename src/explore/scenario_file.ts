@@ -3,8 +3,8 @@
 import { access } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError, message_of } from '../shared/errors.ts';
-import { ModuleError, validate_module, type ModuleSpec } from '../shared/probe_module.ts';
+import { ModuleError, UserError, message_of } from '../shared/errors.ts';
+import { validate_module, type ModuleSpec } from '../shared/probe_module.ts';
 import { compiled_url } from '../shared/real/paths.ts';
 import type { Scenario } from './scenario.ts';
 import { SCENARIOS, SCENARIOS_URL, SCENARIO_NAMES } from './scenarios.ts';

@@ -1,7 +1,7 @@
 // A failing schedule, saved: enough to replay it bit for bit with `stapsim replay FILE`, and a
 // hash of its trace to prove that the replay is the same run.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, copyFileSync, linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, message_of } from '../shared/errors.ts';
 import { make_dir } from '../shared/out_paths.ts';
@@ -52,13 +52,47 @@ export function trace_sha256(trace: readonly TraceEvent[]): string {
  * Saves under `name`, or under name-2, name-3, ... when that name holds the failure of another
  * campaign of this build (one scenario under other strategies or mutants can fail at the same
  * seed). The same campaign's file, or one no replay of this build can use, is replaced.
+ *
+ * Campaigns sharing one --out (CI shards, a cluster's jobs) save at the same time: the file is
+ * written whole under a private name, then linked to its name, which fails if the name is taken,
+ * so two campaigns never both pick a free name and nobody reads a half-written file.
  */
 export function save_schedule(dir: string, name: string, f: ScheduleFile): string {
   make_dir(dir);
-  let path = join(dir, name);
-  for (let n = 2; existsSync(path) && other_campaign(path, f); n++) path = join(dir, name.replace(/\.json$/, `-${n}.json`));
-  writeFileSync(path, `${JSON.stringify(f, null, 1)}\n`);
-  return path;
+  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(f, null, 1)}\n`, { flag: 'wx' });
+  try {
+    for (let n = 1; ; n++) {
+      const path = join(dir, n === 1 ? name : name.replace(/\.json$/, `-${n}.json`));
+      if (claim(tmp, path)) return path;
+      if (!other_campaign(path, f)) {
+        renameSync(tmp, path);
+        return path;
+      }
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** Puts the written file at `path` unless something is there; false if something is. */
+function claim(tmp: string, path: string): boolean {
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A filesystem without hard links: an exclusive copy still never takes a name twice.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+  }
+  try {
+    copyFileSync(tmp, path, constants.COPYFILE_EXCL);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
 }
 
 function other_campaign(path: string, f: ScheduleFile): boolean {

@@ -31,7 +31,15 @@ export function* init_module(k: Kernel, spec: ModuleSpec, params: ModuleParams):
     ctl: k.shared.ctl,
     trace_handlers: k.shared.trace_handlers,
   };
-  yield* all_cpus(k, 'load', req);
+  try {
+    yield* all_cpus(k, 'load', req);
+  } catch (e) {
+    // A copy that cannot load (the module's function threw) fails the insmod, as a module the
+    // kernel cannot link does: no CPU keeps a copy and no module is left half inserted.
+    yield* all_cpus(k, 'unload');
+    k.module = null;
+    throw e;
+  }
   k.env.trace('init_module', { module: spec.name });
   const rc = yield* _stp_transport_init(k, m);
   m.loading = false;

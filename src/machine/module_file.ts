@@ -3,8 +3,8 @@
 import { access, constants } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError, message_of } from '../shared/errors.ts';
-import { ModuleError, validate_module, type ModuleSpec } from '../shared/probe_module.ts';
+import { ModuleError, UserError, message_of } from '../shared/errors.ts';
+import { validate_module, type ModuleSpec } from '../shared/probe_module.ts';
 
 export async function load_module_file(path: string): Promise<ModuleSpec> {
   const abs = resolve(path);
@@ -30,7 +30,7 @@ export async function load_module_file(path: string): Promise<ModuleSpec> {
   try {
     return { url, name, points: validate_module(exported, name) };
   } catch (e) {
-    if (e instanceof ModuleError) throw new UserError(e.message);
+    if (e instanceof ModuleError) throw e;
     throw new UserError(`module '${path}': ${message_of(e)}`);
   }
 }

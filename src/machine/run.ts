@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { Kernel, type RunShared } from '../kernel/module.ts';
 import { KERNEL_OPS, write_cmd, type CpuLoadRequest, type KernelOp } from '../kernel/syscalls.ts';
 import { ctl_queue_buffers } from '../shared/ctl_queue.ts';
-import { ScenarioError, message_of, type SysResult } from '../shared/errors.ts';
+import { ScenarioError, UserError, message_of, type SysResult } from '../shared/errors.ts';
 import { SHUTDOWN_WATCHDOG_MS } from '../shared/limits.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
@@ -103,7 +103,7 @@ export class Run {
   /** A scenario's people still acting: they may remove the module themselves. */
   private actors_running = 0;
   /** The scenario's own mistake: the run winds down, then execute() throws it. */
-  private scenario_error: ScenarioError | null = null;
+  private scenario_error: UserError | null = null;
   /** Stress: where each thread's jitter and faults are drawn from. */
   private readonly rng: Rng | null;
 
@@ -296,7 +296,7 @@ export class Run {
         this.rt
           .run('user', name, body)
           .catch((e: unknown) => {
-            if (e instanceof ScenarioError) this.scenario_failed(e);
+            if (e instanceof UserError) this.scenario_failed(e);
             else this.model_error(`user (${name}): ${message_of(e)}`);
           })
           .finally(() => this.actors_running--);
@@ -363,7 +363,11 @@ export class Run {
       ...(this.rng ? { fault_seed: this.rng.u32() } : {}),
       ...this.jitter(),
     };
-    return cpu.remote.call('load', load);
+    // A module whose function throws on this load is the user's mistake: end the run on it.
+    return cpu.remote.call('load', load).catch((e: unknown) => {
+      if (e instanceof UserError) this.scenario_failed(e);
+      throw e;
+    });
   }
 
   private send_remote(to: Thread, mail: unknown): void {
@@ -382,8 +386,11 @@ export class Run {
     else process.stderr.write(line);
   }
 
-  /** Ends the run as a person would (staprun killed, then rmmod by module_gone) to report it. */
-  private scenario_failed(e: ScenarioError): void {
+  /**
+   * The user's own code went wrong (a scenario's actors, a module's function): ends the run as a
+   * person would (staprun killed, then rmmod by module_gone), and execute() reports it.
+   */
+  private scenario_failed(e: UserError): void {
     if (this.scenario_error !== null) return;
     this.scenario_error = e;
     if (this.staprun_alive) this.user('kill-staprun').catch((x: unknown) => this.model_error(`user (kill-staprun): ${message_of(x)}`));

@@ -11,13 +11,37 @@ export class UserError extends Error {
 /**
  * A scenario's own code went wrong (its actors() threw, or it asked for an action that does not
  * exist): the user's mistake, not the transport's, so it ends the campaign instead of counting as
- * a failing schedule. The runtimes let it through where they catch an actor's errors.
+ * a failing schedule. The runtimes let every UserError through where they catch an actor's errors.
  */
 export class ScenarioError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'ScenarioError';
   }
+}
+
+/** A probe module is malformed, or its function threw or changed its probes on a later load. */
+export class ModuleError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModuleError';
+  }
+}
+
+const USER_ERRORS: Readonly<Record<string, new (message: string) => UserError>> = {
+  UserError,
+  ScenarioError,
+  ModuleError,
+};
+
+/**
+ * An error that crossed a thread (comlink keeps its name and message, not its class) as the class
+ * it had, so the user's own mistake made in a worker still reads as one on the main thread.
+ */
+export function revived(e: unknown): Error {
+  if (!(e instanceof Error)) return new Error(String(e));
+  const cls = e instanceof UserError ? undefined : USER_ERRORS[e.name];
+  return cls ? new cls(e.message) : e;
 }
 
 /** A call into an actor whose thread is gone (a crashed CPU, a killed staprun). */

@@ -4,7 +4,7 @@
 // for a module that keeps state). Each CPU loads its own copy, so module-level variables are
 // per-CPU, like SystemTap's per-CPU data.
 import { HZ } from './limits.ts';
-import { message_of } from './errors.ts';
+import { ModuleError, message_of } from './errors.ts';
 
 /** What a handler may call (README, "Probe modules"). */
 export interface ProbeContext {
@@ -45,8 +45,6 @@ export interface ProbePoint {
   readonly period_ns: number;
 }
 
-export class ModuleError extends Error {}
-
 const POINTS = 'begin, end, timer.ms(N), timer.us(N), timer.hz(N), timer.profile';
 
 /** Parses a probe point; throws ModuleError naming the point and what is accepted. */
@@ -67,14 +65,7 @@ export function parse_point(text: string): ProbePoint {
 
 /** Checks a module's default export; returns its probe points in order. */
 export function validate_module(exported: unknown, name: string): ProbePoint[] {
-  let def: unknown = exported;
-  if (typeof exported === 'function') {
-    try {
-      def = (exported as () => unknown)();
-    } catch (e) {
-      throw new ModuleError(`module '${name}': the function returning it threw: ${message_of(e)}`);
-    }
-  }
+  const def = typeof exported === 'function' ? call_factory(exported as () => unknown, name) : exported;
   if (typeof def !== 'object' || def === null) {
     throw new ModuleError(`module '${name}' must default-export { probes: [...] } or a function returning it`);
   }
@@ -97,9 +88,31 @@ export function validate_module(exported: unknown, name: string): ProbePoint[] {
   });
 }
 
-/** Turns a default export into a fresh module definition (a new copy when it is a factory). */
-export function instantiate(exported: ProbeModuleExport): ProbeModuleDef {
-  return typeof exported === 'function' ? exported() : exported;
+function call_factory(f: () => unknown, name: string): unknown {
+  try {
+    return f();
+  } catch (e) {
+    throw new ModuleError(`module '${name}': the function returning it threw: ${message_of(e)}`);
+  }
+}
+
+/**
+ * Turns a default export into a fresh module definition (a new copy when it is a factory). The
+ * spec was checked on the factory's first call; a later call may throw or return other probes
+ * (a module keeping a load counter), and loading that would break the kernel's bookkeeping.
+ */
+export function instantiate(exported: ProbeModuleExport, spec: ModuleSpec): ProbeModuleDef {
+  if (typeof exported !== 'function') return exported;
+  const def = call_factory(exported, spec.name) as Partial<ProbeModuleDef> | null;
+  const probes = def?.probes;
+  const same =
+    Array.isArray(probes) &&
+    probes.length === spec.points.length &&
+    probes.every(
+      (p: Partial<ProbeDef> | null, i) => typeof p?.point === 'string' && p.point.trim() === spec.points[i]?.text && typeof p.handler === 'function',
+    );
+  if (!same) throw new ModuleError(`module '${spec.name}': the function returned other probes than on its first call`);
+  return def as ProbeModuleDef;
 }
 
 /** What the kernel and the CPUs need to load a module: where it is and what it declares. */

@@ -12,6 +12,7 @@ import { Machine } from '../machine/machine.ts';
 import type { RunOptions, RunResult } from '../machine/run.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { Log } from '../shared/real/logger.ts';
+import { message_of } from '../shared/errors.ts';
 import { make_dir } from '../shared/out_paths.ts';
 import { schedule_seed } from '../shared/rng.ts';
 import type { FaultName } from '../shared/seam.ts';
@@ -36,7 +37,9 @@ export interface StressFailure {
   readonly message: string;
   readonly cycle: number;
   readonly seed: number;
-  readonly trace: string;
+  /** The saved trace, or null when it could not be saved (then `save_error` says why). */
+  readonly trace: string | null;
+  readonly save_error?: string;
 }
 
 export interface StressReport {
@@ -83,8 +86,7 @@ export async function stress(o: StressOptions, stop: { requested: boolean }): Pr
       done++;
       const f = r === null ? hang(o.cycle_timeout_ms) : failure_of(r, sc.cpus);
       if (f !== null) {
-        const trace = save_trace(o.out, seed, r?.events ?? machine.current?.trace_so_far() ?? []);
-        failures.push({ ...f, cycle, seed, trace });
+        failures.push({ ...f, cycle, seed, ...save_trace(o.out, seed, r?.events ?? machine.current?.trace_so_far() ?? []) });
       }
       // Every cycle starts on a whole machine: after a hang (state unknown) or a CPU crash
       // (the cpu_crash fault), boot a fresh one.
@@ -124,10 +126,20 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-function save_trace(dir: string, seed: number, events: readonly Record<string, unknown>[]): string {
-  make_dir(dir);
+/** Saves a failing cycle's trace; a disk that fills or a directory removed meanwhile loses the
+ * trace, not the failure or the cycles still to run. */
+function save_trace(
+  dir: string,
+  seed: number,
+  events: readonly Record<string, unknown>[],
+): { trace: string | null; save_error?: string } {
   const path = join(dir, `stress-${seed.toString(16)}.jsonl`);
   const header = { stapsim_trace: 1, stress_seed: seed, replayable: false };
-  writeFileSync(path, [JSON.stringify(header), ...events.map((e) => JSON.stringify(e)), ''].join('\n'));
-  return path;
+  try {
+    make_dir(dir);
+    writeFileSync(path, [JSON.stringify(header), ...events.map((e) => JSON.stringify(e)), ''].join('\n'));
+    return { trace: path };
+  } catch (e) {
+    return { trace: null, save_error: `cannot save in '${dir}': ${message_of(e)}` };
+  }
 }

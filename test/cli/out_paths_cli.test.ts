@@ -28,6 +28,18 @@ describe('output paths on the command line', () => {
     refused(await run_cli(['explore', 'any', '--out', '/proc/stapsim-nope'], { timeout_ms: 15_000 }), /--out <DIR>.*ENOENT/);
   });
 
+  // Commander hands a default over unparsed: the default --out went untried, and stress lost its
+  // run to exit 70 after the cycles.
+  it.runIf(existsSync('/proc/self')).concurrent.each([
+    ['explore', ['explore', 'exit-in-begin', '--mutant', 'double-cleanup', '--schedules', '5'], 'stapsim-failures'],
+    ['stress', ['stress', 'exit-in-begin', '--mutant', 'double-cleanup', '--cycles', '2'], 'stapsim-stress'],
+  ])('%s: a default --out that cannot be written is refused before the work', async (_what, args, dflt) => {
+    refused(
+      await run_cli(args, { cwd: '/proc', timeout_ms: 15_000 }),
+      new RegExp(`option '--out <DIR>' default '${dflt}' is invalid\\. cannot write files there: .*; give another with --out$`),
+    );
+  });
+
   it('explore --timeline with no failing schedule says that no timeline was written', async () => {
     const t = join(dir, 't.json');
     const r = await run_cli(['explore', 'exit-in-begin', '--schedules', '20', '--jobs', '1', '--timeline', t]);

@@ -45,6 +45,19 @@ const cases: [string, string, RegExp][] = [
     /scenario 'typo_and_sleeper\.mjs': ctx\.act\('sigkill'\): unknown action/,
   ],
   [
+    // Its first two calls (the checks on the main thread) pass; a later load's call throws. On
+    // real threads the CPU's load failed inside init_module: exit 70, or a module left half
+    // inserted and a hang.
+    'the module function throws on a later load',
+    scenario('late_throw.mjs', "module: (() => { let n = 0; return () => { if (++n > 2) throw new Error('late boom'); return { probes: [{ point: 'begin', handler: (ctx) => ctx.exit() }] }; }; })()"),
+    /module 'late_throw\.mjs': the function returning it threw: late boom/,
+  ],
+  [
+    'the module function returns other probes on a later load',
+    scenario('late_other.mjs', "module: (() => { let n = 0; return () => ({ probes: [{ point: ++n > 2 ? 'end' : 'begin', handler: (ctx) => ctx.exit() }] }); })()"),
+    /module 'late_other\.mjs': the function returned other probes than on its first call/,
+  ],
+  [
     'a choice among no options',
     scenario('choose_none.mjs', `${MODULE}, actors(ctx) { ctx.choose(0, 'delay'); }`),
     /scenario 'choose_none\.mjs': ctx\.choose\(0, 'delay'\): n must be a positive integer/,

@@ -1,15 +1,16 @@
 // `stapsim stress`: the scenarios on real threads with seeded jitter, every cycle's trace checked.
 // The built CLI in a child process, as a user runs it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { schedule_seed } from '../../src/shared/rng.ts';
 import { check_trace } from '../../src/trace/check.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
 import { type CliResult, json_line, run_cli, scratch } from '../helpers/cli.ts';
 
 interface StressJson {
   readonly cycles: number;
-  readonly failures: readonly { rule: string; message: string; seed: number; trace: string; cycle: number }[];
+  readonly failures: readonly { rule: string; message: string; seed: number; trace: string | null; save_error?: string; cycle: number }[];
   readonly cycles_per_second: number;
   readonly interrupted: boolean;
   readonly replayable: boolean;
@@ -56,6 +57,22 @@ describe('stress', () => {
     expect(r.stdout).toMatch(/not the same interleaving/);
   });
 
+  it('a trace that cannot be saved loses the trace, not the failure or the cycles after it', async () => {
+    const out = join(scratch(), 'stress');
+    // The first cycle's trace file is taken by a directory, so writing it fails.
+    mkdirSync(join(out, `stress-${schedule_seed(1, 0).toString(16)}.jsonl`), { recursive: true });
+    const r = await run_cli(['stress', 'exit-in-begin', '--mutant', 'double-cleanup', '--cycles', '3', '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(1);
+    const j = json_of(r);
+    expect(j.cycles).toBe(3);
+    const first = j.failures.find((f) => f.cycle === 0);
+    expect(first).toMatchObject({ rule: 'rule 4', trace: null });
+    expect(first?.save_error).toMatch(/^cannot save in '.*': EISDIR/);
+    const saved = j.failures.filter((f) => f.cycle > 0);
+    expect(saved.length).toBeGreaterThan(0);
+    for (const f of saved) expect(existsSync(f.trace as string)).toBe(true);
+  });
+
   it('the same with --json: failures with rule, seed, trace', async () => {
     const out = join(scratch(), 'stress');
     const r = await run_cli(['stress', 'exit-in-begin', '--mutant', 'double-cleanup', '--cycles', '3', '--json', '--out', out]);
@@ -66,7 +83,7 @@ describe('stress', () => {
     for (const f of j.failures) {
       expect(f.rule).toBe('rule 4');
       expect(Number.isInteger(f.seed)).toBe(true);
-      expect(existsSync(f.trace)).toBe(true);
+      expect(existsSync(f.trace as string)).toBe(true);
     }
   });
 

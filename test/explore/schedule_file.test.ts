@@ -1,9 +1,12 @@
 // Saved schedules: a good file loads as saved; a corrupt one, one from another version or build,
 // or one with bad decisions is refused with a UserError that names the problem.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.ts';
 import { build_id } from '../../src/build_id.ts';
 import { load_schedule, save_schedule, trace_sha256, type ScheduleFile } from '../../src/explore/schedule_file.ts';
 import { UserError } from '../../src/shared/errors.ts';
@@ -70,6 +73,23 @@ describe('schedule files', () => {
     expect(load_schedule(other).strategy).toBe('random');
     // The same campaign again, shrunk otherwise: its own file, replaced.
     expect(save_schedule(d, 'any-rule4-1dec3226.json', { ...good, decisions: [[27, 1]] })).toBe(first);
+  });
+
+  it('campaigns saving under one name at once each get a name of their own, and nothing is left half written', async () => {
+    const d = join(dir, 'racing');
+    const url = new URL('dist/src/explore/schedule_file.js', `file://${ROOT}`).href;
+    // Each process saves 25 failures of campaigns of its own (other seeds) under one name.
+    const script = (p: number): string =>
+      `const { save_schedule } = await import(${JSON.stringify(url)});` +
+      `const good = ${JSON.stringify(good)};` +
+      `for (let i = 0; i < 25; i++) save_schedule(${JSON.stringify(d)}, 'x.json', { ...good, seed: ${p * 100} + i });`;
+    const run = promisify(execFile);
+    await Promise.all([0, 1, 2, 3, 4, 5].map((p) => run(process.execPath, ['--input-type=module', '-e', script(p)])));
+    const files = readdirSync(d);
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(files).toHaveLength(150);
+    const seeds = new Set(files.map((f) => load_schedule(join(d, f)).seed));
+    expect(seeds.size).toBe(150);
   });
 
   it("a file no replay of this build can use (another build's) is replaced, not kept beside", () => {

@@ -2,9 +2,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HZ } from '../../src/shared/limits.ts';
+import { ModuleError } from '../../src/shared/errors.ts';
 import {
   instantiate,
-  ModuleError,
   parse_point,
   validate_module,
   type ProbeModuleDef,
@@ -184,14 +184,43 @@ describe('validate_module', () => {
 });
 
 describe('instantiate', () => {
+  const spec = { url: 'builtin:m', name: 'm', points: [parse_point('begin')] };
+
   it('returns an object export itself and a fresh copy from a factory', () => {
-    expect(instantiate(
-      { probes: [{ point: 'begin', handler: noop }] },
-    ).probes).toHaveLength(1);
+    const def = { probes: [{ point: 'begin', handler: noop }] };
+    expect(instantiate(def, spec)).toBe(def);
     const factory = () => ({ probes: [{ point: 'begin', handler: noop }] });
-    const a = instantiate(factory);
-    const b = instantiate(factory);
+    const a = instantiate(factory, spec);
+    const b = instantiate(factory, spec);
     expect(a).not.toBe(b);
     expect(a).toEqual(b);
+  });
+
+  it('names the module when a later call of its function throws', () => {
+    let loads = 0;
+    const factory = () => {
+      if (++loads > 1) throw new Error('late boom');
+      return { probes: [{ point: 'begin', handler: noop }] };
+    };
+    instantiate(factory, spec);
+    expect(module_error(() => instantiate(factory, spec)).message).toBe(
+      "module 'm': the function returning it threw: late boom",
+    );
+  });
+
+  it('refuses a later call that returns other probes than the spec was checked with', () => {
+    const others: unknown[] = [
+      undefined,
+      { probes: [] },
+      { probes: [{ point: 'end', handler: noop }] },
+      { probes: [{ point: 'begin' }] },
+      { probes: [{ point: 'begin', handler: noop }, { point: 'end', handler: noop }] },
+    ];
+    for (const other of others) {
+      const e = module_error(() => instantiate((() => other) as () => ProbeModuleDef, spec));
+      expect(e.message).toBe("module 'm': the function returned other probes than on its first call");
+    }
+    // The spec holds the trimmed point, as parse_point gives it.
+    expect(instantiate(() => ({ probes: [{ point: ' begin ', handler: noop }] }), spec).probes).toHaveLength(1);
   });
 });

@@ -89,7 +89,7 @@ function format_stress(r: StressReport): string {
   ];
   for (const x of r.failures) {
     lines.push(`FAIL ${x.rule}: ${x.message}`);
-    lines.push(`  cycle ${x.cycle}, seed ${x.seed}; trace ${x.trace}`);
+    lines.push(`  cycle ${x.cycle}, seed ${x.seed}; ${x.trace !== null ? `trace ${x.trace}` : `trace NOT SAVED: ${x.save_error ?? ''}`}`);
   }
   lines.push('(real threads: a seed repeats the same jitter and choices, not the same interleaving)');
   return lines.join('\n');

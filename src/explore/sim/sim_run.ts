@@ -114,7 +114,7 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
     world.on_call(th, (op, args) => {
       if (op !== 'load') return host.op(op, args);
       const req = args[0] as CpuLoadRequest;
-      host.load(world.env(th), instantiate(opts.module.exported), req);
+      host.load(world.env(th), instantiate(opts.module.exported, spec), req);
       return undefined;
     });
   }

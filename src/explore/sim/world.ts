@@ -3,7 +3,7 @@
 // strategy which runnable task goes next, or whether time advances to the next timer. Nothing
 // here reads a real clock or Math.random, so (strategy, seed, scenario) determines the run.
 import { strict as assert } from 'node:assert';
-import { ActorDead, ScenarioError, message_of } from '../../shared/errors.ts';
+import { ActorDead, UserError, message_of } from '../../shared/errors.ts';
 import type {
   Body,
   Effect,
@@ -402,8 +402,9 @@ export class World {
         r = t.gen.next(input);
       }
     } catch (e) {
-      // The scenario's own mistake ends the run and the campaign: it is no schedule's failure.
-      if (e instanceof ScenarioError) throw e;
+      // The user's own mistake (a scenario's, a module's) ends the run and the campaign: it is no
+      // schedule's failure.
+      if (e instanceof UserError) throw e;
       return this.finish(t, e, true);
     }
     if (r.done) return this.finish(t, r.value, false);

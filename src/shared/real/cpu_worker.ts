@@ -77,7 +77,7 @@ const api = {
       },
       on_task_error: (_th, _task, e) => die(e),
     });
-    host.load(runtime.env(th), instantiate(exported), req);
+    host.load(runtime.env(th), instantiate(exported, req.spec), req);
     rt = runtime;
   },
 

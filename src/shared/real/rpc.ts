@@ -5,7 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { ActorDead } from '../errors.ts';
+import { ActorDead, revived } from '../errors.ts';
 
 type Method = (...args: never[]) => unknown;
 type Methods<T> = { [K in keyof T as T[K] extends Method ? K : never]: T[K] };
@@ -44,7 +44,7 @@ export class RemoteEnd<T extends object> {
         },
         (e: unknown) => {
           this.pending.delete(id);
-          reject(e instanceof Error ? e : new Error(String(e)));
+          reject(revived(e));
         },
       );
     });

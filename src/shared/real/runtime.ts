@@ -5,7 +5,7 @@
 // threads are comlink. Every timer it sets is tracked, so a run that ends leaves none behind.
 import { Mutex } from 'async-mutex';
 import type { Logger } from 'pino';
-import { ScenarioError, message_of } from '../errors.ts';
+import { UserError, message_of } from '../errors.ts';
 import type {
   Body,
   Effect,
@@ -126,8 +126,9 @@ export class ThreadRuntime {
     try {
       return await this.drive(th, body);
     } catch (e) {
-      // The scenario's own mistake is reported as it is, not as this actor's failure.
-      if (e instanceof ScenarioError) throw e;
+      // The user's own mistake (a scenario's, a module's) is reported as it is, not as this
+      // actor's failure.
+      if (e instanceof UserError) throw e;
       throw new Error(`${th} (${name}): ${message_of(e)}`, { cause: e });
     } finally {
       this.running--;
