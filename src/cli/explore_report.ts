@@ -56,8 +56,8 @@ export function format_explore(r: ExploreReport, color: boolean): string {
   for (const f of shown) {
     const size =
       f.shrunk_decisions < f.decisions.length
-        ? `shrunk from ${f.decisions.length} to ${f.shrunk_decisions} decisions`
-        : `${f.shrunk_decisions} decisions`;
+        ? `shrunk from ${f.decisions.length} to ${decisions(f.shrunk_decisions)}`
+        : decisions(f.shrunk_decisions);
     lines.push(`FAIL ${f.rule}: ${f.message}`);
     lines.push(
       `  schedule ${f.index + 1}, seed ${f.seed}; ${size}${f.replays_identically ? '' : ' (REPLAY NOT IDENTICAL)'}; ` +
@@ -67,4 +67,8 @@ export function format_explore(r: ExploreReport, color: boolean): string {
   const more = r.failures_total - shown.length;
   if (more > 0) lines.push(`(${more} more failing schedules, of rules already shown above)`);
   return lines.join('\n');
+}
+
+function decisions(n: number): string {
+  return `${n} decision${n === 1 ? '' : 's'}`;
 }

@@ -10,7 +10,7 @@ import type { CampaignResult, FailureRecord } from './campaign.ts';
 import type { CampaignTask, ShrinkAnswer, ShrinkTask } from './explore_worker.ts';
 import { in_pool, replay_schedule } from './explore_worker.ts';
 import { merge_results } from './merge.ts';
-import { save_schedule, trace_sha256, type ScheduleFile } from './schedule_file.ts';
+import { save_schedule, schedule_file_name, trace_sha256, type ScheduleFile } from './schedule_file.ts';
 import { load_scenario, scenario_ref } from './scenario_file.ts';
 import { parse_strategy, strategy_name } from './strategies/index.ts';
 import { build_id } from '../build_id.ts';
@@ -147,10 +147,9 @@ async function save_failure(
     trace_sha256: hash,
     shrunk_from: f.decisions.length,
   };
-  const name = `${scenario_name}-${f.rule.replace(/\s+/g, '')}-${f.seed.toString(16)}.json`;
   const saved = { ...f, shrunk_decisions: decisions.length, replays_identically: identical };
   try {
-    const path = save_schedule(o.out, name, file);
+    const path = save_schedule(o.out, schedule_file_name(scenario_name, file), file);
     return { ...saved, file: path, replay: `stapsim replay ${path}`, save_error: null };
   } catch (e) {
     // The campaign's findings still reach the summary; only this file is missing.

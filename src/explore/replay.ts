@@ -33,7 +33,7 @@ export async function replay_file(
   if (opts.timeline !== undefined) await write_timeline(opts.timeline, f.scenario, f.mutant, f.faults, f.decisions);
   const outcome = out.failure ? `${out.failure.rule}: ${out.failure.message}` : 'no failure';
   const lines = [
-    `scenario ${f.scenario}${f.mutant ? ` with mutant ${f.mutant}` : ''}, ${f.decisions.length} scheduling decisions`,
+    `scenario ${f.scenario}${f.mutant ? ` with mutant ${f.mutant}` : ''}, ${f.decisions.length} scheduling decision${f.decisions.length === 1 ? '' : 's'}`,
     `outcome: ${outcome}`,
     identical
       ? `trace identical to the saved one (sha256 ${hash.slice(0, 16)}...)`

@@ -1,7 +1,7 @@
 // A failing schedule, saved: enough to replay it bit for bit with `stapsim replay FILE`, and a
 // hash of its trace to prove that the replay is the same run.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, copyFileSync, linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, message_of } from '../shared/errors.ts';
 import { make_dir } from '../shared/out_paths.ts';
@@ -49,64 +49,33 @@ export function trace_sha256(trace: readonly TraceEvent[]): string {
 }
 
 /**
- * Saves under `name`, or under name-2, name-3, ... when that name holds the failure of another
- * campaign of this build (one scenario under other strategies or mutants can fail at the same
- * seed). The same campaign's file, or one no replay of this build can use, is replaced.
- *
- * Campaigns sharing one --out (CI shards, a cluster's jobs) save at the same time: the file is
- * written whole under a private name, then linked to its name, which fails if the name is taken,
- * so two campaigns never both pick a free name and nobody reads a half-written file.
+ * The file name of a saved failure: everything that tells campaigns apart (scenario, mutant,
+ * strategy, faults) and the failing schedule (rule, seed). One scenario under other strategies,
+ * mutants or faults fails at the same seeds, and campaigns of all of them may share one --out.
+ */
+export function schedule_file_name(scenario_name: string, f: ScheduleFile): string {
+  const faults = [...new Set(f.faults)].sort().join('+');
+  const parts = [scenario_name, f.mutant, f.strategy.replace(':', ''), f.rule.replace(/\s+/g, ''), f.seed.toString(16), faults];
+  return `${parts.filter((p) => p !== null && p !== '').join('-')}.json`;
+}
+
+/**
+ * Saves `f` as `dir/name`, replacing what is there. A name (schedule_file_name) holds one campaign's
+ * schedule: a file already under it is this campaign's from an earlier run, or another build's,
+ * which no replay of this build can use. Written whole under a private name first and renamed:
+ * campaigns sharing one --out (CI shards, a cluster's jobs) never read or leave a half-written file.
  */
 export function save_schedule(dir: string, name: string, f: ScheduleFile): string {
   make_dir(dir);
+  const path = join(dir, name);
   const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(f, null, 1)}\n`, { flag: 'wx' });
   try {
-    for (let n = 1; ; n++) {
-      const path = join(dir, n === 1 ? name : name.replace(/\.json$/, `-${n}.json`));
-      if (claim(tmp, path)) return path;
-      if (!other_campaign(path, f)) {
-        renameSync(tmp, path);
-        return path;
-      }
-    }
+    writeFileSync(tmp, `${JSON.stringify(f, null, 1)}\n`, { flag: 'wx' });
+    renameSync(tmp, path);
+    return path;
   } finally {
     rmSync(tmp, { force: true });
   }
-}
-
-/** Puts the written file at `path` unless something is there; false if something is. */
-function claim(tmp: string, path: string): boolean {
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    // A filesystem without hard links: an exclusive copy still never takes a name twice.
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
-  }
-  try {
-    copyFileSync(tmp, path, constants.COPYFILE_EXCL);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
-}
-
-function other_campaign(path: string, f: ScheduleFile): boolean {
-  let o: Partial<ScheduleFile>;
-  try {
-    o = JSON.parse(readFileSync(path, 'utf8')) as Partial<ScheduleFile>;
-  } catch {
-    return false;
-  }
-  const faults = (x: readonly FaultName[] | undefined): string => JSON.stringify([...(x ?? [])].sort());
-  return (
-    o.build === f.build &&
-    !(o.scenario === f.scenario && o.strategy === f.strategy && o.mutant === f.mutant && o.seed === f.seed && faults(o.faults) === faults(f.faults))
-  );
 }
 
 /** Reads and checks a schedule file; a corrupt file or one from another version is a UserError. */

@@ -34,10 +34,14 @@ export function* init_module(k: Kernel, spec: ModuleSpec, params: ModuleParams):
   try {
     yield* all_cpus(k, 'load', req);
   } catch (e) {
-    // A copy that cannot load (the module's function threw) fails the insmod, as a module the
-    // kernel cannot link does: no CPU keeps a copy and no module is left half inserted.
-    yield* all_cpus(k, 'unload');
-    k.module = null;
+    // A copy that cannot load (the user's module code threw in a CPU) ends the insmod with that
+    // error, for the run to report as the user's mistake; no CPU keeps a copy and no module is
+    // left half inserted, so the machine can load the next one.
+    try {
+      yield* all_cpus(k, 'unload');
+    } finally {
+      k.module = null;
+    }
     throw e;
   }
   k.env.trace('init_module', { module: spec.name });

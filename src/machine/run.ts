@@ -268,7 +268,9 @@ export class Run {
       // After a scenario's mistake its other actors may never end: the module gone is enough.
       if (m === null && (this.rt.activity().tasks === 0 || this.scenario_error !== null)) return;
       const actors_done = this.actors_running === 0 || this.scenario_error !== null;
-      if (m !== null && !m.removing && !this.pending_user.has('rmmod') && actors_done) {
+      // A module still loading ends either way (inserted, or taken back by init_module after a
+      // CPU's load failed); a rmmod now could only be refused.
+      if (m !== null && !m.loading && !m.removing && !this.pending_user.has('rmmod') && actors_done) {
         // staprun is gone and left the module loaded (killed, or its rmmod failed): remove it
         // as a person would, so the machine is clean for the next run.
         this.notice('the module is still loaded after staprun ended; removing it (rmmod)');

@@ -98,12 +98,12 @@ function call_factory(f: () => unknown, name: string): unknown {
 
 /**
  * Turns a default export into a fresh module definition (a new copy when it is a factory). The
- * spec was checked on the factory's first call; a later call may throw or return other probes
- * (a module keeping a load counter), and loading that would break the kernel's bookkeeping.
+ * spec was checked on the main thread; a CPU's copy may differ (a factory keeping a load counter,
+ * a module that looks at which thread it runs on), and loading that would break the kernel's
+ * bookkeeping, so each copy is checked against the spec.
  */
 export function instantiate(exported: ProbeModuleExport, spec: ModuleSpec): ProbeModuleDef {
-  if (typeof exported !== 'function') return exported;
-  const def = call_factory(exported, spec.name) as Partial<ProbeModuleDef> | null;
+  const def = (typeof exported === 'function' ? call_factory(exported, spec.name) : exported) as Partial<ProbeModuleDef> | null;
   const probes = def?.probes;
   const same =
     Array.isArray(probes) &&
@@ -111,7 +111,7 @@ export function instantiate(exported: ProbeModuleExport, spec: ModuleSpec): Prob
     probes.every(
       (p: Partial<ProbeDef> | null, i) => typeof p?.point === 'string' && p.point.trim() === spec.points[i]?.text && typeof p.handler === 'function',
     );
-  if (!same) throw new ModuleError(`module '${spec.name}': the function returned other probes than on its first call`);
+  if (!same) throw new ModuleError(`module '${spec.name}': a CPU's copy has other probes than the copy checked first (every copy must have the same probes)`);
   return def as ProbeModuleDef;
 }
 

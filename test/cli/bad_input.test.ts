@@ -12,6 +12,11 @@ describe('bad input', () => {
     ['a file that is not a module', ['run', 'README.md'], /expected a \.mjs or \.js file/],
     ['a module that fails to import', ['run', join(FIXTURES, 'import_fails.mjs')], /failed to load: this module cannot load/],
     ['a module without probes', ['run', join(FIXTURES, 'no_probes.mjs')], /defines no probes/],
+    // The next three pass the main thread's checks and fail as a CPU loads its copy: before, exit
+    // 70 ("internal error"), or a rmmod notice before the line.
+    ['a module function that throws on one CPU', ['run', join(FIXTURES, 'cpu1_throws_once.mjs'), '--cpus', '2'], /^stapsim: module 'cpu1_throws_once': the function returning it threw: cpu1 boom$/],
+    ['a module that fails to import on a CPU', ['run', join(FIXTURES, 'worker_import_fails.mjs')], /^stapsim: module 'worker_import_fails' failed to load on cpu0: not on a CPU$/],
+    ['a module whose CPU copies differ', ['run', join(FIXTURES, 'worker_other_probes.mjs')], /^stapsim: module 'worker_other_probes': a CPU's copy has other probes than the copy checked first/],
     ['an unknown probe point', ['run', join(FIXTURES, 'bad_point.mjs')], /unknown probe point 'kprobe\.function\("sys_open"\)'/],
     ['-b 0', ['run', hello, '-b', '0'], /-b, --buffer <MB>.*'0'.*1\.\.4095/],
     ['-b 4096', ['run', hello, '-b', '4096'], /1\.\.4095 \(MB per CPU\)/],

@@ -55,7 +55,7 @@ const cases: [string, string, RegExp][] = [
   [
     'the module function returns other probes on a later load',
     scenario('late_other.mjs', "module: (() => { let n = 0; return () => ({ probes: [{ point: ++n > 2 ? 'end' : 'begin', handler: (ctx) => ctx.exit() }] }); })()"),
-    /module 'late_other\.mjs': the function returned other probes than on its first call/,
+    /module 'late_other\.mjs': a CPU's copy has other probes than the copy checked first/,
   ],
   [
     'a choice among no options',

@@ -1,14 +1,14 @@
 // Saved schedules: a good file loads as saved; a corrupt one, one from another version or build,
 // or one with bad decisions is refused with a UserError that names the problem.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.ts';
 import { build_id } from '../../src/build_id.ts';
-import { load_schedule, save_schedule, trace_sha256, type ScheduleFile } from '../../src/explore/schedule_file.ts';
+import { load_schedule, save_schedule, schedule_file_name, trace_sha256, type ScheduleFile } from '../../src/explore/schedule_file.ts';
 import { UserError } from '../../src/shared/errors.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
 import { VERSION } from '../../src/version.ts';
@@ -62,41 +62,62 @@ describe('schedule files', () => {
     expect(readFileSync(path, 'utf8').endsWith('}\n')).toBe(true);
   });
 
-  it('a different schedule under a name already taken is saved beside it, the same one in its place', () => {
-    const d = join(dir, 'names');
-    const first = save_schedule(d, 'any-rule4-1dec3226.json', good);
-    const other = save_schedule(d, 'any-rule4-1dec3226.json', { ...good, strategy: 'random' });
-    const again = save_schedule(d, 'any-rule4-1dec3226.json', good);
-    expect(other).toBe(join(d, 'any-rule4-1dec3226-2.json'));
-    expect(again).toBe(first);
-    expect(load_schedule(first).strategy).toBe('pct:2');
-    expect(load_schedule(other).strategy).toBe('random');
-    // The same campaign again, shrunk otherwise: its own file, replaced.
-    expect(save_schedule(d, 'any-rule4-1dec3226.json', { ...good, decisions: [[27, 1]] })).toBe(first);
+  it('a name tells campaigns apart: scenario, mutant, strategy, faults, with the rule and the seed', () => {
+    expect(schedule_file_name('exit-in-begin', good)).toBe(`exit-in-begin-no-start-wait-pct2-rule3-${good.seed.toString(16)}-relay_full.json`);
+    expect(schedule_file_name('any', { ...good, mutant: null, faults: [], strategy: 'random', rule: 'livelock' })).toBe(
+      `any-random-livelock-${good.seed.toString(16)}.json`,
+    );
+    // One scenario fails at the same seeds under other strategies, mutants and faults.
+    const variants: ScheduleFile[] = [
+      good,
+      { ...good, strategy: 'random' },
+      { ...good, strategy: 'pct:3' },
+      { ...good, mutant: null },
+      { ...good, mutant: 'double-cleanup' },
+      { ...good, faults: [] },
+      { ...good, faults: ['relay_full', 'cpu_crash'] },
+      { ...good, rule: 'rule 4' },
+      { ...good, seed: 1 },
+    ];
+    expect(new Set(variants.map((v) => schedule_file_name('any', v))).size).toBe(variants.length);
+    // The order and repeats of --fault do not make another campaign.
+    expect(schedule_file_name('any', { ...good, faults: ['relay_full', 'cpu_crash', 'relay_full'] })).toBe(
+      schedule_file_name('any', { ...good, faults: ['cpu_crash', 'relay_full'] }),
+    );
   });
 
-  it('campaigns saving under one name at once each get a name of their own, and nothing is left half written', async () => {
-    const d = join(dir, 'racing');
-    const url = new URL('dist/src/explore/schedule_file.js', `file://${ROOT}`).href;
-    // Each process saves 25 failures of campaigns of its own (other seeds) under one name.
-    const script = (p: number): string =>
-      `const { save_schedule } = await import(${JSON.stringify(url)});` +
-      `const good = ${JSON.stringify(good)};` +
-      `for (let i = 0; i < 25; i++) save_schedule(${JSON.stringify(d)}, 'x.json', { ...good, seed: ${p * 100} + i });`;
-    const run = promisify(execFile);
-    await Promise.all([0, 1, 2, 3, 4, 5].map((p) => run(process.execPath, ['--input-type=module', '-e', script(p)])));
-    const files = readdirSync(d);
-    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(files).toHaveLength(150);
-    const seeds = new Set(files.map((f) => load_schedule(join(d, f)).seed));
-    expect(seeds.size).toBe(150);
-  });
-
-  it("a file no replay of this build can use (another build's) is replaced, not kept beside", () => {
+  it("the same campaign's file, or another build's, is replaced", () => {
     const d = join(dir, 'rebuilt');
     const path = save_schedule(d, 'x.json', { ...good, build: 'an-older-build' });
-    expect(save_schedule(d, 'x.json', good)).toBe(path);
-    expect(load_schedule(path)).toEqual(good);
+    expect(save_schedule(d, 'x.json', { ...good, decisions: [[27, 1]] })).toBe(path);
+    expect(load_schedule(path).decisions).toEqual([[27, 1]]);
+    expect(readdirSync(d)).toEqual(['x.json']);
+  });
+
+  // Saved in place with writeFileSync, a replay started meanwhile could read half a file.
+  it('campaigns saving into one directory at once leave every file whole, and no temporary file', async () => {
+    const d = join(dir, 'racing');
+    const url = new URL('dist/src/explore/schedule_file.js', `file://${ROOT}`).href;
+    // Six processes save 25 big schedules each, under five names, while this one reads them.
+    const script = (p: number): string =>
+      `const { save_schedule } = await import(${JSON.stringify(url)});` +
+      `const good = { ...${JSON.stringify(good)}, message: 'x'.repeat(2e6) };` +
+      `for (let i = 0; i < 25; i++) save_schedule(${JSON.stringify(d)}, 'x' + (i % 5) + '.json', { ...good, seed: ${p * 100} + i });`;
+    const run = promisify(execFile);
+    const writers = Promise.all([0, 1, 2, 3, 4, 5].map((p) => run(process.execPath, ['--input-type=module', '-e', script(p)])));
+    let done = false;
+    void writers.finally(() => (done = true));
+    let reads = 0;
+    while (!done) {
+      for (const f of existsSync(d) ? readdirSync(d).filter((x) => !x.startsWith('.')) : []) {
+        expect(load_schedule(join(d, f)).stapsim_schedule).toBe(1);
+        reads++;
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await writers;
+    expect(reads).toBeGreaterThan(0);
+    expect(readdirSync(d).sort()).toEqual(['x0.json', 'x1.json', 'x2.json', 'x3.json', 'x4.json']);
   });
 
   it('trace_sha256 is the SHA-256 of the JSON of the events, and tells traces apart', () => {

@@ -184,6 +184,7 @@ describe('validate_module', () => {
 });
 
 describe('instantiate', () => {
+  const OTHER_PROBES = "a CPU's copy has other probes than the copy checked first (every copy must have the same probes)";
   const spec = { url: 'builtin:m', name: 'm', points: [parse_point('begin')] };
 
   it('returns an object export itself and a fresh copy from a factory', () => {
@@ -208,7 +209,7 @@ describe('instantiate', () => {
     );
   });
 
-  it('refuses a later call that returns other probes than the spec was checked with', () => {
+  it('refuses a copy with other probes than the spec was checked with, from a factory or an object', () => {
     const others: unknown[] = [
       undefined,
       { probes: [] },
@@ -218,8 +219,10 @@ describe('instantiate', () => {
     ];
     for (const other of others) {
       const e = module_error(() => instantiate((() => other) as () => ProbeModuleDef, spec));
-      expect(e.message).toBe("module 'm': the function returned other probes than on its first call");
+      expect(e.message).toBe(`module 'm': ${OTHER_PROBES}`);
     }
+    const object_export = { probes: [{ point: 'end', handler: noop }] };
+    expect(module_error(() => instantiate(object_export, spec)).message).toBe(`module 'm': ${OTHER_PROBES}`);
     // The spec holds the trimmed point, as parse_point gives it.
     expect(instantiate(() => ({ probes: [{ point: ' begin ', handler: noop }] }), spec).probes).toHaveLength(1);
   });

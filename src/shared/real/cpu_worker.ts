@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CpuCrash } from '../../cpus/cpu.ts';
 import { CpuHost } from '../../cpus/cpu_host.ts';
 import type { CpuLoadRequest } from '../../kernel/syscalls.ts';
-import { message_of } from '../errors.ts';
+import { ModuleError, message_of } from '../errors.ts';
 import { instantiate, pick_export } from '../probe_module.ts';
 import type { FaultName, Thread } from '../seam.ts';
 import { TraceRingWriter, type TraceRingBuffers } from '../trace_ring.ts';
@@ -62,7 +62,14 @@ const api = {
     // module inside a scenario is a factory, fresh at every call: its file is imported once.
     loads++;
     const url = req.spec.pick ? req.spec.url : `${req.spec.url}?cpu=${cpu}&load=${loads}`;
-    const exported = pick_export(await import(url), req.spec);
+    let namespace: unknown;
+    try {
+      namespace = await import(url);
+    } catch (e) {
+      // The main thread imported it fine: the module's top level throws in a worker only.
+      throw new ModuleError(`module '${req.spec.name}' failed to load on cpu${cpu}: ${message_of(e)}`);
+    }
+    const exported = pick_export(namespace, req.spec);
     const runtime = new ThreadRuntime({
       words: req.words,
       ring: new TraceRingWriter(req.ring),
