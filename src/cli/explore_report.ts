@@ -23,6 +23,7 @@ export function to_json(r: ExploreReport): Record<string, unknown> {
     coverage: r.coverage,
     schedules_per_second: Math.round(r.schedules_per_second),
     distinct_traces: r.distinct_traces,
+    ...(r.distinct_traces_summed ? { distinct_traces_summed: true } : {}),
     violations_by_rule: r.violations_by_rule,
     exhausted: r.exhausted,
     interrupted: r.interrupted,
@@ -42,7 +43,11 @@ export function format_explore(r: ExploreReport, color: boolean): string {
       (r.exhausted === null ? '' : r.exhausted ? ', bounded space exhausted' : ', bounded space not exhausted') +
       (r.interrupted ? ', interrupted' : ''),
   );
-  lines.push(`distinct traces: ${r.distinct_traces}`);
+  lines.push(
+    r.distinct_traces_summed
+      ? `distinct traces: at most ${r.distinct_traces} (summed over the shards: one trace in two counts twice)`
+      : `distinct traces: ${r.distinct_traces}`,
+  );
   const rules = Object.entries(r.violations_by_rule).sort(([a], [b]) => a.localeCompare(b));
   lines.push(`violations: ${rules.length === 0 ? 'none' : rules.map(([k, n]) => `${k}: ${n}`).join(', ')}`);
   if (r.first_failure_at !== null) lines.push(`first failure at schedule ${r.first_failure_at}`);

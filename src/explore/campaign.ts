@@ -63,6 +63,8 @@ export interface CampaignResult {
   readonly first_failure_at: number | null;
   readonly violations_by_rule: Readonly<Record<string, number>>;
   readonly distinct_traces: number;
+  /** Set when shards from files were merged: `distinct_traces` is then their sum, an upper bound. */
+  readonly distinct_traces_summed?: true;
   /** The trace shapes seen (for merging shards exactly); left out of JSON reports. */
   readonly shapes?: readonly number[];
   /** Hits per {trigger} x {phase} cell, every cell listed. */
@@ -134,6 +136,8 @@ export function run_campaign(o: CampaignOptions): CampaignResult {
     }
     if (done % PROGRESS_EVERY === 0) o.on_progress?.(done, failures_total);
   }
+  // The budget may end exactly where the bounded space does.
+  if (dfs && !exhausted && dfs.next() === null) exhausted = true;
   o.on_progress?.(done, failures_total);
   const seconds = (performance.now() - t0) / 1000;
   return {

@@ -41,6 +41,8 @@ export interface SavedFailure extends FailureRecord {
   /** The saved schedule, shrunk when possible, and how to replay it. */
   readonly file: string | null;
   readonly replay: string | null;
+  /** The schedule as saved: shrunk for the first failure of its rule, else as found. */
+  readonly shrunk: readonly (readonly [number, number])[];
   readonly shrunk_decisions: number;
   readonly replays_identically: boolean;
   /** Why the first failure of its rule could not be saved (the disk, not the campaign); else null. */
@@ -54,15 +56,17 @@ export interface ExploreReport extends Omit<CampaignResult, 'failures'> {
 const PROGRESS_MS = 200;
 
 /** Runs the campaign; `stop()` (^C) ends it early with what it found so far. */
-export async function explore(o: ExploreOptions, stop: { requested: boolean }): Promise<ExploreReport> {
+export async function explore(given: ExploreOptions, stop: { requested: boolean }): Promise<ExploreReport> {
   no_pretenuring();
-  const scenario = await load_scenario(o.scenario);
+  const scenario = await load_scenario(given.scenario);
+  // A scenario file may put a mutant back itself: the summary and the saved schedules name it.
+  const o: ExploreOptions = { ...given, mutant: given.mutant ?? scenario.mutant ?? null };
   const strategy = parse_strategy(o.strategy);
   // No more jobs than schedules: job j's first schedule is the campaign's index j either way, so
   // the same schedules run, without booting and calibrating jobs that would run none.
   const jobs = strategy.kind === 'dfs' ? 1 : Math.max(1, Math.min(o.jobs, o.schedules ?? o.jobs));
   const words = new Int32Array(new SharedArrayBuffer(4 * (1 + jobs)));
-  const pool = new Piscina({ filename: worker_url('explore/explore_worker').href, minThreads: jobs, maxThreads: jobs });
+  const pool = new Piscina({ filename: worker_url('explore/explore_worker_entry', 'cjs').href, minThreads: jobs, maxThreads: jobs });
   const ticker = setInterval(() => {
     if (stop.requested) Atomics.store(words, 0, 1);
     let done = 0;
@@ -129,7 +133,7 @@ async function save_failure(
   const hash = trace_sha256(a.trace);
   const identical = hash === trace_sha256(b.trace) && a.failure?.rule === f.rule;
   if (o.out === null || !first_of_rule) {
-    return { ...f, file: null, replay: null, shrunk_decisions: decisions.length, replays_identically: identical, save_error: null };
+    return { ...f, file: null, replay: null, shrunk: decisions, shrunk_decisions: decisions.length, replays_identically: identical, save_error: null };
   }
   const file: ScheduleFile = {
     stapsim_schedule: 1,
@@ -147,7 +151,7 @@ async function save_failure(
     trace_sha256: hash,
     shrunk_from: f.decisions.length,
   };
-  const saved = { ...f, shrunk_decisions: decisions.length, replays_identically: identical };
+  const saved = { ...f, shrunk: decisions, shrunk_decisions: decisions.length, replays_identically: identical };
   try {
     const path = save_schedule(o.out, schedule_file_name(scenario_name, file), file);
     return { ...saved, file: path, replay: `stapsim replay ${path}`, save_error: null };

@@ -5,7 +5,7 @@ import { UserError } from '../shared/errors.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { FaultName } from '../shared/seam.ts';
 import { run_campaign, type CampaignOptions, type CampaignResult } from './campaign.ts';
-import { replayer, type ScheduleOutcome } from './run_schedule.ts';
+import { follower, replayer, sampler, type ScheduleOutcome } from './run_schedule.ts';
 import { load_scenario } from './scenario_file.ts';
 import { shrink, type Departures } from './shrink.ts';
 import { parse_strategy } from './strategies/index.ts';
@@ -80,7 +80,11 @@ export async function in_pool<T>(run: Promise<unknown>): Promise<T> {
 async function run_task(t: CampaignTask | ShrinkTask): Promise<CampaignResult | ShrinkAnswer> {
   const sc = await load_scenario(t.scenario);
   if (t.kind === 'shrink') {
-    const r = shrink(replayer(sc, t.mutant, t.faults), t.decisions, t.rule, { attempts: 20_000, ms: t.budget_ms });
+    const budget = { attempts: 20_000, ms: t.budget_ms };
+    const r = shrink(replayer(sc, t.mutant, t.faults), t.decisions, t.rule, budget, {
+      follow: follower(sc, t.mutant, t.faults),
+      sample: sampler(sc, t.mutant, t.faults),
+    });
     return { decisions: r.decisions, attempts: r.attempts, message: r.outcome.failure?.message ?? '' };
   }
   const { words, job } = t.progress;

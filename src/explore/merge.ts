@@ -51,6 +51,7 @@ export function merge_results(parts: readonly CampaignResult[], keep_failures: n
     violations_by_rule: by_rule,
     // Shards from files carry no shapes: then the sum, an upper bound.
     distinct_traces: shapes ? shapes.size : sum((p) => p.distinct_traces),
+    ...(shapes === null && parts.length > 1 ? { distinct_traces_summed: true as const } : {}),
     ...(shapes ? { shapes: [...shapes] } : {}),
     coverage,
     seconds,

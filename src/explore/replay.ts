@@ -25,7 +25,10 @@ export async function replay_file(
     );
   }
   const hash = trace_sha256(out.trace);
-  const identical = hash === f.trace_sha256;
+  const same_trace = hash === f.trace_sha256;
+  // The trace hash covers the run, not the file's own words of it: an edited rule must show too.
+  const same_rule = out.failure?.rule === f.rule;
+  const identical = same_trace && same_rule;
   if (opts.trace !== undefined) {
     const header = { stapsim_trace: 1, scenario: f.scenario, mutant: f.mutant, faults: f.faults, replay_of: path };
     writeFileSync(opts.trace, [JSON.stringify(header), ...out.trace.map((e) => JSON.stringify(e)), ''].join('\n'));
@@ -35,9 +38,10 @@ export async function replay_file(
   const lines = [
     `scenario ${f.scenario}${f.mutant ? ` with mutant ${f.mutant}` : ''}, ${f.decisions.length} scheduling decision${f.decisions.length === 1 ? '' : 's'}`,
     `outcome: ${outcome}`,
-    identical
+    same_trace
       ? `trace identical to the saved one (sha256 ${hash.slice(0, 16)}...)`
       : `TRACE DIFFERS: saved ${f.trace_sha256.slice(0, 16)}..., replayed ${hash.slice(0, 16)}...`,
+    ...(same_rule ? [] : [`RULE DIFFERS: the file says ${f.rule}, the replay ${out.failure ? `fails by ${out.failure.rule}` : 'does not fail'}`]),
   ];
   return { identical, report: lines.join('\n') };
 }

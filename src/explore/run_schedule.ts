@@ -10,6 +10,8 @@ import { guarded_actors } from './scenario_guard.ts';
 import type { SimPool } from './sim/pool.ts';
 import { sim_run, type SimRunOptions, type SimRunResult } from './sim/sim_run.ts';
 import type { RunEnd } from './sim/world.ts';
+import { FollowStrategy, type Chosen, type Followed } from './follow.ts';
+import { SparseStrategy } from './sparse.ts';
 import { make_strategy, parse_strategy } from './strategies/index.ts';
 import type { Strategy } from './strategy.ts';
 
@@ -125,6 +127,42 @@ export function replayer(
       ...(script === undefined ? {} : { script }),
       ...(trace_handlers === undefined ? {} : { trace_handlers }),
     });
+}
+
+/** What a run that follows departures by what they chose (follow.ts) did, and what it chose. */
+export interface FollowedRun {
+  readonly outcome: ScheduleOutcome;
+  readonly chosen: ReadonlyMap<number, Chosen>;
+}
+
+/**
+ * Runs `sc` as the replayer does, with its departures given by value (`script`) or by what they
+ * chose (`follow`): the shrinker's second way to drop a departure and keep the others' meaning.
+ */
+export function follower(
+  sc: Scenario,
+  mutant: Mutant | null,
+  faults: readonly FaultName[] = [],
+): (script: Script, follow: Followed) => FollowedRun {
+  const enabled = new Set([...(sc.faults ?? []), ...faults]);
+  return (script, follow) => {
+    const strategy = new FollowStrategy(enabled, script, follow);
+    return { outcome: run_schedule({ scenario: sc, strategy, seed: 0, mutant }), chosen: strategy.chosen };
+  };
+}
+
+/**
+ * Runs `sc` with few departures drawn from `seed`, each decision departing at `rate` (data choices
+ * all drawn, with `any_data`): the shrinker's fresh tries at a shorter failing schedule.
+ */
+export function sampler(
+  sc: Scenario,
+  mutant: Mutant | null,
+  faults: readonly FaultName[] = [],
+): (seed: number, rate: number, any_data: boolean) => ScheduleOutcome {
+  const enabled = new Set([...(sc.faults ?? []), ...faults]);
+  return (seed, rate, any_data) =>
+    run_schedule({ scenario: sc, strategy: new SparseStrategy(enabled, rate, any_data), seed, mutant });
 }
 
 /** The staprun_killed fault: at a point drawn from the seed staprun dies; later a person rmmods. */

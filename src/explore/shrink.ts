@@ -1,11 +1,18 @@
 // Shrinking a failing schedule: fewer departures from the default schedule (so fewer
 // preemptions, fewer faults, shorter detours), as long as the run still fails by the same rule.
 // A schedule is its departures, [decision, value] pairs; a candidate is replayed with every other
-// decision at its default, and kept if it still fails. Delta debugging (Zeller's ddmin) over the
-// departures, then each remaining value lowered toward the default, both again until neither
-// changes anything.
-import type { Script } from './decisions.ts';
-import type { ScheduleOutcome } from './run_schedule.ts';
+// decision at its default, and kept if it still fails. Passes, again until none changes anything:
+//   - delta debugging (Zeller's ddmin) over the departures;
+//   - with a follower (follow.ts): each departure dropped with the others kept by what they chose,
+//     which frees departures that by value only made sense together; then each data choice (which
+//     trigger, how long a delay) tried at its other values with the task switches dropped, since
+//     one later delay can stand for a chain of switches that held a ready task back;
+//   - each remaining value lowered toward the default;
+//   - once, with a sampler (sparse.ts): fresh schedules with few departures, a way out of a local
+//     minimum (a random walk's failure can leave dozens of departures no pass above can drop).
+import { KIND_PICK, type Script } from './decisions.ts';
+import type { Followed } from './follow.ts';
+import type { FollowedRun, ScheduleOutcome } from './run_schedule.ts';
 
 export type Departures = readonly (readonly [number, number])[];
 
@@ -20,62 +27,162 @@ export interface ShrinkResult {
   readonly attempts: number;
 }
 
+/** Runs a schedule given by value (`script`) and by what its departures chose (`follow`). */
+export type Follower = (script: Script, follow: Followed) => FollowedRun;
+
+/** What the passes past ddmin need: run_schedule.ts makes them for a scenario. */
+export interface ShrinkHelpers {
+  readonly follow?: Follower;
+  /** A fresh schedule from `seed`, each decision departing at `rate` (data choices all drawn, with `any_data`). */
+  readonly sample?: (seed: number, rate: number, any_data: boolean) => ScheduleOutcome;
+}
+
+/** Fresh schedules tried by the last pass: a few seconds at most, on the slowest scenarios. */
+const FRESH_TRIES = 2000;
+
 export const DEFAULT_SHRINK_BUDGET: ShrinkBudget = { attempts: 5000, ms: 30_000 };
+
+/** The best schedule so far, and the budget every pass draws on. */
+class Search {
+  attempts = 0;
+  best: [number, number][];
+  private readonly deadline: number;
+
+  constructor(
+    readonly rule: string,
+    private readonly budget: ShrinkBudget,
+    public outcome: ScheduleOutcome,
+  ) {
+    this.deadline = performance.now() + budget.ms;
+    this.best = outcome.log.sparse();
+  }
+
+  spent(): boolean {
+    return this.attempts >= this.budget.attempts || performance.now() >= this.deadline;
+  }
+
+  /** Keeps `o` if it fails by the rule with fewer departures (or, `by_value`, as many at most). */
+  offer(o: ScheduleOutcome, by_value = false): boolean {
+    this.attempts++;
+    if (o.failure?.rule !== this.rule) return false;
+    const n = o.log.departures();
+    if (by_value ? n > this.best.length : n >= this.best.length) return false;
+    this.outcome = o;
+    this.best = o.log.sparse();
+    return true;
+  }
+}
 
 export function shrink(
   replay: (script: Script) => ScheduleOutcome,
   failing: Departures,
   rule: string,
   budget: ShrinkBudget = DEFAULT_SHRINK_BUDGET,
+  { follow, sample }: ShrinkHelpers = {},
 ): ShrinkResult {
-  const deadline = performance.now() + budget.ms;
-  let attempts = 0;
-  const still_fails = (d: Departures): ScheduleOutcome | null => {
-    attempts++;
-    const o = replay(new Map(d.map(([i, v]) => [i, v])));
-    return o.failure?.rule === rule ? o : null;
-  };
-  let outcome = still_fails(failing);
-  if (outcome === null) throw new Error(`the schedule to shrink does not fail by ${rule}`);
-  let best = outcome.log.sparse();
-  const spent = (): boolean => attempts >= budget.attempts || performance.now() >= deadline;
-
-  const keep = (o: ScheduleOutcome): void => {
-    outcome = o;
-    best = o.log.sparse();
-  };
-  // Until neither pass changes anything: then no single departure can go (1-minimal).
-  for (let changed = true; changed && !spent(); ) {
-    const before = JSON.stringify(best);
-    // ddmin: drop chunks of departures, finer and finer.
-    let n = 2;
-    while (best.length > 0 && !spent()) {
-      const size = Math.ceil(best.length / n);
-      let reduced = false;
-      for (let start = 0; start < best.length && !spent(); start += size) {
-        const o = still_fails([...best.slice(0, start), ...best.slice(start + size)]);
-        if (o) {
-          keep(o);
-          reduced = true;
-          break;
-        }
-      }
-      if (reduced) n = Math.max(2, n - 1);
-      else if (size === 1) break;
-      else n = Math.min(best.length, 2 * n);
+  const first = replay(new Map(failing.map(([i, v]) => [i, v])));
+  if (first.failure?.rule !== rule) throw new Error(`the schedule to shrink does not fail by ${rule}`);
+  const s = new Search(rule, budget, first);
+  s.attempts = 1;
+  const still_fails = (d: Departures): boolean => s.offer(replay(new Map(d.map(([i, v]) => [i, v]))), true);
+  // Until no pass changes anything: then no single departure can go (1-minimal).
+  for (let round = 0, changed = true; changed && !s.spent(); round++) {
+    const before = JSON.stringify(s.best);
+    ddmin(s, still_fails);
+    if (follow !== undefined && s.best.length > 0) {
+      by_what_they_chose(s, follow);
+      other_data_choices(s, follow);
     }
     // Lower each value toward the default: an earlier alternative, or no fault.
-    for (let k = 0; k < best.length && !spent(); k++) {
-      const [i, v] = best[k] as [number, number];
-      for (let lower = 1; lower < v && !spent(); lower++) {
-        const o = still_fails(best.map((d, j) => (j === k ? [i, lower] : d)));
-        if (o) {
-          keep(o);
-          break;
-        }
+    for (let k = 0; k < s.best.length && !s.spent(); k++) {
+      const [i, v] = s.best[k] as [number, number];
+      for (let lower = 1; lower < v && !s.spent(); lower++) {
+        if (still_fails(s.best.map((d, j) => (j === k ? [i, lower] : d)))) break;
       }
     }
-    changed = JSON.stringify(best) !== before;
+    if (round === 0 && sample !== undefined && s.best.length > 2) afresh(s, sample);
+    changed = JSON.stringify(s.best) !== before;
   }
-  return { decisions: best, outcome, attempts };
+  return { decisions: s.best, outcome: s.outcome, attempts: s.attempts };
+}
+
+/** ddmin: drop chunks of departures, finer and finer. */
+function ddmin(s: Search, still_fails: (d: Departures) => boolean): void {
+  let n = 2;
+  while (s.best.length > 0 && !s.spent()) {
+    const best = s.best;
+    const size = Math.ceil(best.length / n);
+    let reduced = false;
+    for (let start = 0; start < best.length && !s.spent(); start += size) {
+      if (still_fails([...best.slice(0, start), ...best.slice(start + size)])) {
+        reduced = true;
+        break;
+      }
+    }
+    if (reduced) n = Math.max(2, n - 1);
+    else if (size === 1) break;
+    else n = Math.min(best.length, 2 * n);
+  }
+}
+
+/** What the best schedule's departures chose. */
+function chosen_of(s: Search, follow: Follower): Followed {
+  s.attempts++;
+  return follow(new Map(s.best), new Map()).chosen;
+}
+
+/** Drops departures, in chunks finer and finer as ddmin does, the others kept by what they chose. */
+function by_what_they_chose(s: Search, follow: Follower): void {
+  let chosen = chosen_of(s, follow);
+  let n = 2;
+  while (s.best.length > 0 && !s.spent()) {
+    const at = s.best.map(([i]) => i);
+    const size = Math.ceil(at.length / n);
+    let reduced = false;
+    for (let start = 0; start < at.length && !s.spent(); start += size) {
+      const drop = new Set(at.slice(start, start + size));
+      if (s.offer(follow(new Map(), new Map([...chosen].filter(([i]) => !drop.has(i)))).outcome)) {
+        chosen = chosen_of(s, follow);
+        reduced = true;
+        break;
+      }
+    }
+    if (reduced) n = Math.max(2, n - 1);
+    else if (size === 1) break;
+    else n = Math.min(at.length, 2 * n);
+  }
+}
+
+/**
+ * Tries every data choice of the run at its other values, first with every task switch dropped,
+ * then with the switches kept by what they chose.
+ */
+function other_data_choices(s: Search, follow: Follower): void {
+  s.attempts++;
+  const base = follow(new Map(s.best), new Map());
+  const { kinds, sizes, values } = base.outcome.log;
+  const choices = kinds.flatMap((k, i) => (k === KIND_PICK ? [] : [i]));
+  const data = new Map([...base.chosen].filter(([i]) => kinds[i] !== KIND_PICK));
+  for (const i of choices) {
+    for (let v = 0; v < (sizes[i] ?? 0) && !s.spent(); v++) {
+      if (v === values[i]) continue;
+      for (const plan of [data, base.chosen]) {
+        const p = new Map(plan);
+        p.set(i, v);
+        if (s.offer(follow(new Map(), p).outcome)) return;
+      }
+    }
+  }
+}
+
+/**
+ * Fresh schedules aiming at 1 to (best - 1) departures over the failing run's length; every other
+ * one draws all data choices.
+ */
+function afresh(s: Search, sample: NonNullable<ShrinkHelpers['sample']>): void {
+  const length = s.outcome.log.length;
+  for (let i = 0; i < FRESH_TRIES && !s.spent() && s.best.length > 2; i++) {
+    const target = 1 + ((i >> 1) % (s.best.length - 1));
+    s.offer(sample(i, target / length, (i & 1) === 1));
+  }
 }

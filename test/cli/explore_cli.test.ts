@@ -93,7 +93,18 @@ describe('explore: a campaign that finds the bug', () => {
     const rr = await run_cli(['replay', other]);
     expect(rr.code).toBe(1);
     expect(rr.stdout).toMatch(/^TRACE DIFFERS: saved 0{16}\.\.\., replayed [0-9a-f]{16}\.\.\.$/m);
-    expect(rr.stderr).toMatch(/^stapsim: the replay of '.*other-hash\.json' did not reproduce its saved trace$/m);
+    expect(rr.stderr).toMatch(/^stapsim: the replay of '.*other-hash\.json' did not reproduce its saved failure$/m);
+  });
+
+  it('replay of a file whose rule was edited: RULE DIFFERS, status 1', async () => {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const other = join(scratch(), 'other-rule.json');
+    writeFileSync(other, JSON.stringify({ ...saved, rule: 'rule 9' }));
+    const rr = await run_cli(['replay', other]);
+    expect(rr.code).toBe(1);
+    expect(rr.stdout).toMatch(/^trace identical to the saved one/m);
+    expect(rr.stdout).toMatch(/^RULE DIFFERS: the file says rule 9, the replay fails by rule 3$/m);
+    expect(rr.stderr).toMatch(/did not reproduce its saved failure$/m);
   });
 
   it.concurrent.each([
@@ -131,6 +142,9 @@ describe('explore: nothing to find', () => {
     expect(n).toBeLessThan(100000);
     const cut = await run_cli(['explore', 'exit-in-begin', '--strategy', 'dfs', '--preemptions', '1', '--schedules', '5']);
     expect(cut.stdout).toMatch(/^schedules: 5 in .*, bounded space not exhausted$/m);
+    // A budget of exactly the space's size ran all of it (it said "not exhausted").
+    const exact = await run_cli(['explore', 'exit-in-begin', '--strategy', 'dfs', '--preemptions', '1', '--schedules', String(n)]);
+    expect(exact.stdout).toMatch(new RegExp(`^schedules: ${n} in .*, bounded space exhausted$`, 'm'));
   });
 });
 
@@ -274,7 +288,12 @@ describe('shards', () => {
 });
 
 describe('^C', () => {
-  it('ends explore early: what it found so far, its saved failures, status by failures', async () => {
+  // Twice at once is what `timeout -s INT` delivers (to the child, then to its process group):
+  // it used to count as "^C again" and quit with no report.
+  it.each([
+    ['one ^C', 1],
+    ['one ^C delivered twice at once', 2],
+  ])('%s ends explore early: what it found so far, its saved failures, status by failures', async (_what, times) => {
     const out = join(scratch(), 'failures');
     // double-cleanup breaks rule 4 on every schedule of exit-in-begin: by the ^C there are failures.
     const child = spawn(process.execPath, [CLI, 'explore', 'exit-in-begin', '--mutant', 'double-cleanup', '--seconds', '30', '--jobs', '2', '--json', '--out', out, '--shrink', '2000'], { cwd: ROOT });
@@ -283,7 +302,9 @@ describe('^C', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const t0 = Date.now();
-    const sent = setTimeout(() => child.kill('SIGINT'), 2000);
+    const sent = setTimeout(() => {
+      for (let i = 0; i < times; i++) child.kill('SIGINT');
+    }, 2000);
     const code = await new Promise<number | null>((resolve, reject) => {
       const limit = setTimeout(() => {
         child.kill('SIGKILL');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { run_campaign, type FailureRecord } from '../../src/explore/campaign.ts';
 import type { Script } from '../../src/explore/decisions.ts';
 import { replay_schedule } from '../../src/explore/explore_worker.ts';
-import { run_schedule, type ScheduleOutcome } from '../../src/explore/run_schedule.ts';
+import { follower, run_schedule, sampler, type ScheduleOutcome } from '../../src/explore/run_schedule.ts';
 import type { Scenario } from '../../src/explore/scenario.ts';
 import { SCENARIOS } from '../../src/explore/scenarios.ts';
 import { trace_sha256 } from '../../src/explore/schedule_file.ts';
@@ -43,6 +43,81 @@ function replayer(name: string, mutant: Mutant): (script: Script) => ScheduleOut
 }
 
 describe('shrink', () => {
+  // A PCT schedule of `any` where probes write after _stp_transport_close (PR5963's crash): by
+  // value, ddmin can drop none of 40 departures (each one moves the meaning of those after it);
+  // dropped with the others kept by what they chose, they go down to a handful.
+  it('dropping departures by what the others chose shrinks what ddmin by value cannot', () => {
+    const sc = scenario('any');
+    // Shard 1 of 3 of `explore any --mutant no-start-wait --seed 7 --schedules 2000`.
+    const r = run_campaign({
+      scenario: sc,
+      strategy: parse_strategy('pct:2'),
+      mutant: 'no-start-wait',
+      faults: [],
+      seed: 7,
+      schedules: 667,
+      seconds: null,
+      shard: { index: 1, count: 3 },
+      preemptions: 2,
+      keep_failures: 1000,
+    });
+    const crashes = r.failures.filter((f) => f.rule === 'crash');
+    expect(crashes.length).toBeGreaterThan(0);
+    const failing = crashes.reduce((a, b) => (b.decisions.length > a.decisions.length ? b : a)).decisions;
+    const replay = replayer('any', 'no-start-wait');
+    const by_value = shrink(replay, failing, 'crash', { attempts: 5000, ms: 20_000 });
+    expect(by_value.decisions.length, 'the case no longer needs the pass').toBeGreaterThan(20);
+    const both = shrink(replay, failing, 'crash', { attempts: 5000, ms: 20_000 }, { follow: follower(sc, 'no-start-wait') });
+    expect(both.decisions.length).toBeLessThanOrEqual(10);
+    // The shrunk schedule, by value, replays to the same failure.
+    expect(replay(new Map(both.decisions)).failure?.rule).toBe('crash');
+  });
+
+  // Another PCT crash of `any`: no pass that drops departures gets below 40 of its 45, but a
+  // fresh schedule with few departures fails the same way.
+  it('fresh schedules with few departures get out of a local minimum', () => {
+    const sc = scenario('any');
+    const r = run_campaign({
+      scenario: sc,
+      strategy: parse_strategy('pct:2'),
+      mutant: 'no-start-wait',
+      faults: [],
+      seed: 2,
+      schedules: 2000,
+      seconds: null,
+      shard: { index: 0, count: 1 },
+      preemptions: 2,
+      keep_failures: 10_000,
+    });
+    const f = r.failures.find((x) => x.seed === 0x5e0f6c0a);
+    expect(f?.rule).toBe('crash');
+    const failing = (f as FailureRecord).decisions;
+    const replay = replayer('any', 'no-start-wait');
+    const budget = { attempts: 20_000, ms: 60_000 };
+    const follow = follower(sc, 'no-start-wait');
+    expect(shrink(replay, failing, 'crash', budget, { follow }).decisions.length, 'the case no longer needs the pass').toBeGreaterThan(20);
+    const fresh = shrink(replay, failing, 'crash', budget, { follow, sample: sampler(sc, 'no-start-wait') });
+    expect(fresh.decisions.length).toBeLessThanOrEqual(10);
+    expect(replay(new Map(fresh.decisions)).failure?.rule).toBe('crash');
+  });
+
+  it('a schedule followed by what its departures chose is the same schedule', () => {
+    for (const [name, mutant, seed] of [
+      ['any', 'no-start-wait', 7],
+      ['rmmod-while-running', 'no-cancel-on-rmmod', 3],
+      ['exit-from-timer', 'no-start-wait', 2],
+    ] as const) {
+      const follow = follower(scenario(name), mutant);
+      for (const f of failures(name, mutant, seed)) {
+        const by_value = follow(new Map(f.decisions), new Map());
+        expect(by_value.chosen.size).toBe(f.decisions.length);
+        const by_choice = follow(new Map(), by_value.chosen);
+        expect(by_choice.outcome.log.sparse()).toEqual(f.decisions);
+        expect(by_choice.outcome.failure?.rule).toBe(f.rule);
+      }
+    }
+  });
+
   it.each([
     ['exit-in-begin', 'no-start-wait', 1],
     ['exit-in-begin', 'no-start-wait', 2],

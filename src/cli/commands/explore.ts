@@ -11,6 +11,7 @@ import { MUTANTS, type Mutant } from '../../shared/mutants.ts';
 import { FAULT_NAMES, type FaultName } from '../../shared/seam.ts';
 import { each, int_in, one_of, out_dir, out_file, positive_number } from '../parse.ts';
 import { format_explore, to_json } from '../explore_report.ts';
+import { catch_interrupt } from '../interrupt.ts';
 import { progress_bar } from '../progress.ts';
 import { write_timeline } from '../../explore/timeline_file.ts';
 
@@ -49,7 +50,7 @@ const EXPLORE_OPTIONS: { readonly [K in keyof Required<ExploreFlags>]: Option } 
   fault: new Option('--fault <NAME>', `let the strategy inject a fault: ${FAULT_NAMES.join(', ')} (repeatable)`).argParser(
     each(one_of(FAULT_NAMES)),
   ),
-  schedules: new Option('--schedules <N>', 'schedules to run, in all (default 10000)').argParser(
+  schedules: new Option('--schedules <N>', 'schedules to run, in all jobs (default 10000); with --shard, in this shard').argParser(
     int_in(1, 1e9, 'schedules'),
   ),
   seconds: new Option('--seconds <S>', 'run for this long instead of a number of schedules').argParser(
@@ -92,12 +93,7 @@ async function run_explore(scenario: string, f: ExploreFlags): Promise<number> {
     throw new UserError('--strategy dfs walks one search tree and cannot be split with --shard');
   }
   const stop = { requested: false };
-  const on_sigint = (): void => {
-    if (stop.requested) process.exit(130);
-    stop.requested = true;
-    process.stderr.write('\nstapsim: stopping; ^C again to quit now\n');
-  };
-  process.on('SIGINT', on_sigint);
+  const release = catch_interrupt(stop, '\nstapsim: stopping; ^C again to quit now\n');
   const total = f.seconds === undefined ? (f.schedules ?? 10_000) : null;
   const bar = f.json || !process.stderr.isTTY ? null : progress_bar(total, f.seconds ?? null);
   const opts: ExploreOptions = {
@@ -121,11 +117,12 @@ async function run_explore(scenario: string, f: ExploreFlags): Promise<number> {
     report = await explore(opts, stop);
   } finally {
     bar?.stop();
-    process.off('SIGINT', on_sigint);
+    release();
   }
   const first = report.failures[0];
   if (f.timeline !== undefined && first) {
-    await write_timeline(f.timeline, scenario, opts.mutant, report.faults, first.decisions);
+    // The schedule as saved and as its replay command runs it: shrunk.
+    await write_timeline(f.timeline, scenario, report.mutant, report.faults, first.shrunk);
   } else if (f.timeline !== undefined) {
     process.stderr.write(`stapsim: no failing schedule, so no timeline written to '${f.timeline}'\n`);
   }
@@ -143,7 +140,7 @@ export function replay_command(on_code: (code: number) => void): Command {
     .action(async (file: string, flags: { trace?: string; timeline?: string }) => {
       const r = await replay_file(file, flags);
       process.stdout.write(`${r.report}\n`);
-      if (!r.identical) process.stderr.write(`stapsim: the replay of '${file}' did not reproduce its saved trace\n`);
+      if (!r.identical) process.stderr.write(`stapsim: the replay of '${file}' did not reproduce its saved failure\n`);
       on_code(r.identical ? 0 : 1);
     });
 }

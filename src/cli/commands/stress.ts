@@ -6,6 +6,7 @@ import { make_log } from '../../shared/real/logger.ts';
 import { FAULT_NAMES, type FaultName } from '../../shared/seam.ts';
 import { stress, type StressReport } from '../../stress/stress.ts';
 import { each, int_in, one_of, out_dir } from '../parse.ts';
+import { catch_interrupt } from '../interrupt.ts';
 import { progress_bar } from '../progress.ts';
 
 export interface StressFlags {
@@ -44,11 +45,7 @@ export function stress_command(on_code: (code: number) => void): Command {
 
 async function run_stress(scenario: string, f: StressFlags): Promise<number> {
   const stop = { requested: false };
-  const on_sigint = (): void => {
-    if (stop.requested) process.exit(130);
-    stop.requested = true;
-  };
-  process.on('SIGINT', on_sigint);
+  const release = catch_interrupt(stop, null);
   const bar = f.json || !process.stderr.isTTY ? null : progress_bar(f.cycles, null);
   const log = make_log('warn', 'stress');
   let report: StressReport;
@@ -69,7 +66,7 @@ async function run_stress(scenario: string, f: StressFlags): Promise<number> {
     );
   } finally {
     bar?.stop();
-    process.off('SIGINT', on_sigint);
+    release();
     log.flush();
   }
   if (f.json) {

@@ -6,10 +6,13 @@ export function compiled_url(url: string): string {
   return url.endsWith('.ts') ? url.replace(/\/src\/(.*)\.ts$/, '/dist/src/$1.js') : url;
 }
 
-/** A worker entry by its path under src/, without extension (e.g. 'shared/real/cpu_worker'). */
-export function worker_url(entry: string): URL {
+/**
+ * A worker entry by its path under src/, without extension (e.g. 'shared/real/cpu_worker'); `ext`
+ * 'cjs' for a CommonJS entry (a .cts source).
+ */
+export function worker_url(entry: string, ext: 'js' | 'cjs' = 'js'): URL {
   const here = import.meta.url;
   return here.endsWith('.ts')
-    ? new URL(`../../../dist/src/${entry}.js`, here)
-    : new URL(`../../${entry}.js`, here);
+    ? new URL(`../../../dist/src/${entry}.${ext}`, here)
+    : new URL(`../../${entry}.${ext}`, here);
 }
