@@ -106,23 +106,26 @@ export function shrink(
   return { decisions: s.best, outcome: s.outcome, attempts: s.attempts };
 }
 
-/** ddmin: drop chunks of departures, finer and finer. */
-function ddmin(s: Search, still_fails: (d: Departures) => boolean): void {
+/**
+ * ddmin's loop over the best schedule's departures: `without(start, size)` tries it without that
+ * chunk (true: kept, smaller), in chunks finer and finer.
+ */
+function drop_chunks(s: Search, without: (start: number, size: number) => boolean): void {
   let n = 2;
   while (s.best.length > 0 && !s.spent()) {
-    const best = s.best;
-    const size = Math.ceil(best.length / n);
+    const length = s.best.length;
+    const size = Math.ceil(length / n);
     let reduced = false;
-    for (let start = 0; start < best.length && !s.spent(); start += size) {
-      if (still_fails([...best.slice(0, start), ...best.slice(start + size)])) {
-        reduced = true;
-        break;
-      }
-    }
+    for (let start = 0; start < length && !s.spent() && !reduced; start += size) reduced = without(start, size);
     if (reduced) n = Math.max(2, n - 1);
     else if (size === 1) break;
-    else n = Math.min(best.length, 2 * n);
+    else n = Math.min(length, 2 * n);
   }
+}
+
+/** ddmin by value: a candidate is the departures without a chunk. */
+function ddmin(s: Search, still_fails: (d: Departures) => boolean): void {
+  drop_chunks(s, (start, size) => still_fails([...s.best.slice(0, start), ...s.best.slice(start + size)]));
 }
 
 /** What the best schedule's departures chose. */
@@ -131,26 +134,15 @@ function chosen_of(s: Search, follow: Follower): Followed {
   return follow(new Map(s.best), new Map()).chosen;
 }
 
-/** Drops departures, in chunks finer and finer as ddmin does, the others kept by what they chose. */
+/** ddmin again, with the departures left kept by what they chose. */
 function by_what_they_chose(s: Search, follow: Follower): void {
   let chosen = chosen_of(s, follow);
-  let n = 2;
-  while (s.best.length > 0 && !s.spent()) {
-    const at = s.best.map(([i]) => i);
-    const size = Math.ceil(at.length / n);
-    let reduced = false;
-    for (let start = 0; start < at.length && !s.spent(); start += size) {
-      const drop = new Set(at.slice(start, start + size));
-      if (s.offer(follow(new Map(), new Map([...chosen].filter(([i]) => !drop.has(i)))).outcome)) {
-        chosen = chosen_of(s, follow);
-        reduced = true;
-        break;
-      }
-    }
-    if (reduced) n = Math.max(2, n - 1);
-    else if (size === 1) break;
-    else n = Math.min(at.length, 2 * n);
-  }
+  drop_chunks(s, (start, size) => {
+    const drop = new Set(s.best.slice(start, start + size).map(([i]) => i));
+    if (!s.offer(follow(new Map(), new Map([...chosen].filter(([i]) => !drop.has(i)))).outcome)) return false;
+    chosen = chosen_of(s, follow);
+    return true;
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 // Shrinking: a failing schedule becomes a short one that still fails by the same rule, and the
 // short one replays, ten times out of ten, to the same trace.
 import { describe, expect, it } from 'vitest';
-import { run_campaign, type FailureRecord } from '../../src/explore/campaign.ts';
+import { run_campaign, type CampaignOptions, type FailureRecord } from '../../src/explore/campaign.ts';
 import type { Script } from '../../src/explore/decisions.ts';
 import { replay_schedule } from '../../src/explore/explore_worker.ts';
 import { follower, run_schedule, sampler, type ScheduleOutcome } from '../../src/explore/run_schedule.ts';
@@ -19,7 +19,13 @@ function scenario(name: string): Scenario {
 }
 
 /** Failing schedules of a mutant, as a campaign keeps them (the first of each rule first). */
-function failures(name: string, mutant: Mutant, seed: number, strategy = 'pct:2'): FailureRecord[] {
+function failures(
+  name: string,
+  mutant: Mutant,
+  seed: number,
+  strategy = 'pct:2',
+  over: Partial<Pick<CampaignOptions, 'schedules' | 'shard' | 'keep_failures'>> = {},
+): FailureRecord[] {
   const r = run_campaign({
     scenario: scenario(name),
     strategy: parse_strategy(strategy),
@@ -31,6 +37,7 @@ function failures(name: string, mutant: Mutant, seed: number, strategy = 'pct:2'
     shard: { index: 0, count: 1 },
     preemptions: 2,
     keep_failures: 3,
+    ...over,
   });
   return [...r.failures];
 }
@@ -49,19 +56,8 @@ describe('shrink', () => {
   it('dropping departures by what the others chose shrinks what ddmin by value cannot', () => {
     const sc = scenario('any');
     // Shard 1 of 3 of `explore any --mutant no-start-wait --seed 7 --schedules 2000`.
-    const r = run_campaign({
-      scenario: sc,
-      strategy: parse_strategy('pct:2'),
-      mutant: 'no-start-wait',
-      faults: [],
-      seed: 7,
-      schedules: 667,
-      seconds: null,
-      shard: { index: 1, count: 3 },
-      preemptions: 2,
-      keep_failures: 1000,
-    });
-    const crashes = r.failures.filter((f) => f.rule === 'crash');
+    const found = failures('any', 'no-start-wait', 7, 'pct:2', { schedules: 667, shard: { index: 1, count: 3 }, keep_failures: 1000 });
+    const crashes = found.filter((f) => f.rule === 'crash');
     expect(crashes.length).toBeGreaterThan(0);
     const failing = crashes.reduce((a, b) => (b.decisions.length > a.decisions.length ? b : a)).decisions;
     const replay = replayer('any', 'no-start-wait');
@@ -77,19 +73,8 @@ describe('shrink', () => {
   // fresh schedule with few departures fails the same way.
   it('fresh schedules with few departures get out of a local minimum', () => {
     const sc = scenario('any');
-    const r = run_campaign({
-      scenario: sc,
-      strategy: parse_strategy('pct:2'),
-      mutant: 'no-start-wait',
-      faults: [],
-      seed: 2,
-      schedules: 2000,
-      seconds: null,
-      shard: { index: 0, count: 1 },
-      preemptions: 2,
-      keep_failures: 10_000,
-    });
-    const f = r.failures.find((x) => x.seed === 0x5e0f6c0a);
+    const found = failures('any', 'no-start-wait', 2, 'pct:2', { schedules: 2000, keep_failures: 10_000 });
+    const f = found.find((x) => x.seed === 0x5e0f6c0a);
     expect(f?.rule).toBe('crash');
     const failing = (f as FailureRecord).decisions;
     const replay = replayer('any', 'no-start-wait');

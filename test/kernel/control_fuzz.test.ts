@@ -22,6 +22,7 @@ import { make_log } from '../../src/shared/real/logger.ts';
 import { check_trace, format_violation } from '../../src/trace/check.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
 import { FIXTURES } from '../helpers/cli.ts';
+import { run_options } from '../helpers/machine.ts';
 
 const FRAMES = 100_000;
 
@@ -69,19 +70,7 @@ describe('the .cmd write handler under random frames', () => {
 
   it(`rejects ${FRAMES} malformed or unexpected frames and keeps running`, { timeout: 300_000 }, async () => {
     machine = await Machine.boot({ cpus: 2, log_level: 'warn', logger: log.logger });
-    const { run, done } = machine.start({
-      module: await load_module_file(join(FIXTURES, 'forever.mjs')),
-      transport: 'relay',
-      cmd: null,
-      out_path: '/dev/null',
-      buf_size_mb: 0,
-      timeout_s: null,
-      at: [],
-      faults: [],
-      mutant: null,
-      trace_handlers: false,
-      trace_path: null,
-    });
+    const { run, done } = machine.start(run_options(await load_module_file(join(FIXTURES, 'forever.mjs'))));
     while (!run.probes_running()) await new Promise((r) => setTimeout(r, 5));
 
     let written = 0;

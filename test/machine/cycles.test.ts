@@ -9,6 +9,7 @@ import type { RunOptions } from '../../src/machine/run.ts';
 import { check_trace, format_violation } from '../../src/trace/check.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
 import { FIXTURES } from '../helpers/cli.ts';
+import { run_options } from '../helpers/machine.ts';
 
 const CYCLES = 200;
 
@@ -21,19 +22,7 @@ describe('many modules on one booted machine', () => {
     baseline = process.getActiveResourcesInfo();
     const log = make_log('warn', 'cycles');
     machine = await Machine.boot({ cpus: 2, log_level: 'warn', logger: log.logger });
-    opts = {
-      module: await load_module_file(join(FIXTURES, 'timer_exit.mjs')),
-      transport: 'relay',
-      cmd: null,
-      out_path: '/dev/null',
-      buf_size_mb: 0,
-      timeout_s: null,
-      at: [],
-      faults: [],
-      mutant: null,
-      trace_handlers: false,
-      trace_path: null,
-    };
+    opts = run_options(await load_module_file(join(FIXTURES, 'timer_exit.mjs')));
   });
 
   afterAll(async () => {

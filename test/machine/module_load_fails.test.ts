@@ -9,6 +9,7 @@ import type { RunOptions } from '../../src/machine/run.ts';
 import { ModuleError } from '../../src/shared/errors.ts';
 import { make_log } from '../../src/shared/real/logger.ts';
 import { FIXTURES } from '../helpers/cli.ts';
+import { run_options } from '../helpers/machine.ts';
 
 describe('a module that fails to load on one CPU', () => {
   let machine: Machine;
@@ -17,21 +18,8 @@ describe('a module that fails to load on one CPU', () => {
   beforeAll(async () => {
     const log = make_log('warn', 'module-load-fails');
     machine = await Machine.boot({ cpus: 3, log_level: 'warn', logger: log.logger });
-    opts = {
-      // Throws on cpu1's first load only; cpu0 has loaded its copy by then.
-      module: await load_module_file(join(FIXTURES, 'cpu1_throws_once.mjs')),
-      transport: 'relay',
-      cmd: null,
-      out_path: '/dev/null',
-      err_path: '/dev/null',
-      buf_size_mb: 0,
-      timeout_s: null,
-      at: [],
-      faults: [],
-      mutant: null,
-      trace_handlers: false,
-      trace_path: null,
-    };
+    // Throws on cpu1's first load only; cpu0 has loaded its copy by then.
+    opts = run_options(await load_module_file(join(FIXTURES, 'cpu1_throws_once.mjs')));
   });
 
   afterAll(async () => {

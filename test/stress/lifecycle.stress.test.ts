@@ -16,6 +16,7 @@ import type { FaultName } from '../../src/shared/seam.ts';
 import { check_trace, format_violation } from '../../src/trace/check.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
 import { FIXTURES } from '../helpers/cli.ts';
+import { run_options } from '../helpers/machine.ts';
 
 const slice = process.env.STAPSIM_STRESS_SLICE === '1';
 const CYCLES = Number(process.env.STAPSIM_STRESS_CYCLES ?? (slice ? 40 : 1000));
@@ -83,20 +84,10 @@ describe('lifecycle stress on real threads', () => {
       const faults: FaultName[] = [];
       if (path === 'start-fails') faults.push('probe_start');
       if (path === 'load-fails') faults.push('register_procfs');
-      const opts: RunOptions = {
-        module: path === 'exit' ? exit_mod : forever,
+      const opts: RunOptions = run_options(path === 'exit' ? exit_mod : forever, {
         transport: rand() < 0.5 ? 'relay' : 'procfs',
-        cmd: null,
-        out_path: '/dev/null',
-        err_path: '/dev/null',
-        buf_size_mb: 0,
-        timeout_s: null,
-        at: [],
         faults,
-        mutant: null,
-        trace_handlers: false,
-        trace_path: null,
-      };
+      });
       const where = `seed ${SEED} cycle ${cycle}: ${path} ${phase}+${delay_ms}ms ${opts.transport}`;
       const { run, done } = machine.start(opts);
       const acting = act(run, path, phase, delay_ms, done);
