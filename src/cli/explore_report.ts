@@ -17,6 +17,7 @@ export function to_json(r: ExploreReport): Record<string, unknown> {
       schedule: f.index + 1,
       decisions: f.shrunk_decisions,
       replays_identically: f.replays_identically,
+      ...(f.shrink_timed_out ? { shrink_timed_out: true } : {}),
       ...(f.save_error ? { save_error: f.save_error } : {}),
     })),
     first_failure_at: r.first_failure_at,
@@ -60,9 +61,9 @@ export function format_explore(r: ExploreReport, color: boolean): string {
   const shown = r.failures.filter((x) => x.file !== null || x.save_error);
   for (const f of shown) {
     const size =
-      f.shrunk_decisions < f.decisions.length
+      (f.shrunk_decisions < f.decisions.length
         ? `shrunk from ${f.decisions.length} to ${decisions(f.shrunk_decisions)}`
-        : decisions(f.shrunk_decisions);
+        : decisions(f.shrunk_decisions)) + (f.shrink_timed_out ? ' (shrinking hit the --shrink time limit)' : '');
     lines.push(`FAIL ${f.rule}: ${f.message}`);
     lines.push(
       `  schedule ${f.index + 1}, seed ${f.seed}; ${size}${f.replays_identically ? '' : ' (REPLAY NOT IDENTICAL)'}; ` +

@@ -44,6 +44,8 @@ export interface SavedFailure extends FailureRecord {
   /** The schedule as saved: shrunk for the first failure of its rule, else as found. */
   readonly shrunk: readonly (readonly [number, number])[];
   readonly shrunk_decisions: number;
+  /** Shrinking hit the --shrink time limit: another run, on a less busy machine, may shrink it more. */
+  readonly shrink_timed_out: boolean;
   readonly replays_identically: boolean;
   /** Why the first failure of its rule could not be saved (the disk, not the campaign); else null. */
   readonly save_error: string | null;
@@ -116,6 +118,7 @@ async function save_failure(
 ): Promise<SavedFailure> {
   const first_of_rule = r.failures.find((x) => x.rule === f.rule) === f;
   let decisions: [number, number][] = f.decisions.map(([i, v]) => [i, v]);
+  let shrink_timed_out = false;
   if (first_of_rule && o.shrink_ms > 0) {
     const t: ShrinkTask = {
       kind: 'shrink',
@@ -126,14 +129,17 @@ async function save_failure(
       rule: f.rule,
       budget_ms: o.shrink_ms,
     };
-    decisions = (await in_pool<ShrinkAnswer>(pool.run(t))).decisions;
+    const answer = await in_pool<ShrinkAnswer>(pool.run(t));
+    decisions = answer.decisions;
+    shrink_timed_out = answer.timed_out;
   }
   const a = await replay_schedule(o.scenario, o.mutant, r.faults, decisions);
   const b = await replay_schedule(o.scenario, o.mutant, r.faults, decisions);
   const hash = trace_sha256(a.trace);
   const identical = hash === trace_sha256(b.trace) && a.failure?.rule === f.rule;
   if (o.out === null || !first_of_rule) {
-    return { ...f, file: null, replay: null, shrunk: decisions, shrunk_decisions: decisions.length, replays_identically: identical, save_error: null };
+    const shrunk = { shrunk: decisions, shrunk_decisions: decisions.length, shrink_timed_out };
+    return { ...f, file: null, replay: null, ...shrunk, replays_identically: identical, save_error: null };
   }
   const file: ScheduleFile = {
     stapsim_schedule: 1,
@@ -151,7 +157,7 @@ async function save_failure(
     trace_sha256: hash,
     shrunk_from: f.decisions.length,
   };
-  const saved = { ...f, shrunk: decisions, shrunk_decisions: decisions.length, replays_identically: identical };
+  const saved = { ...f, shrunk: decisions, shrunk_decisions: decisions.length, shrink_timed_out, replays_identically: identical };
   try {
     const path = save_schedule(o.out, schedule_file_name(scenario_name, file), file);
     return { ...saved, file: path, replay: `stapsim replay ${path}`, save_error: null };

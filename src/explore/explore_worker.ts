@@ -39,7 +39,14 @@ export interface ShrinkAnswer {
   readonly decisions: [number, number][];
   readonly attempts: number;
   readonly message: string;
+  readonly timed_out: boolean;
 }
+
+/**
+ * Replays a shrink may try. It converges within this on every built-in scenario, so its result
+ * does not depend on the machine's speed; the --shrink time is the safety limit.
+ */
+const SHRINK_ATTEMPTS = 4000;
 
 /** Replays a schedule (departures over the default strategy): a shrink attempt, or `replay`. */
 export async function replay_schedule(
@@ -80,12 +87,12 @@ export async function in_pool<T>(run: Promise<unknown>): Promise<T> {
 async function run_task(t: CampaignTask | ShrinkTask): Promise<CampaignResult | ShrinkAnswer> {
   const sc = await load_scenario(t.scenario);
   if (t.kind === 'shrink') {
-    const budget = { attempts: 20_000, ms: t.budget_ms };
+    const budget = { attempts: SHRINK_ATTEMPTS, ms: t.budget_ms };
     const r = shrink(replayer(sc, t.mutant, t.faults), t.decisions, t.rule, budget, {
       follow: follower(sc, t.mutant, t.faults),
       sample: sampler(sc, t.mutant, t.faults),
     });
-    return { decisions: r.decisions, attempts: r.attempts, message: r.outcome.failure?.message ?? '' };
+    return { decisions: r.decisions, attempts: r.attempts, message: r.outcome.failure?.message ?? '', timed_out: r.timed_out };
   }
   const { words, job } = t.progress;
   return run_campaign({

@@ -5,7 +5,9 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ModuleError, UserError, message_of } from '../shared/errors.ts';
 import { validate_module, type ModuleSpec } from '../shared/probe_module.ts';
+import { MUTANTS, is_mutant } from '../shared/mutants.ts';
 import { compiled_url } from '../shared/real/paths.ts';
+import { FAULT_NAMES } from '../shared/seam.ts';
 import type { Scenario } from './scenario.ts';
 import { SCENARIOS, SCENARIOS_URL, SCENARIO_NAMES } from './scenarios.ts';
 
@@ -60,6 +62,13 @@ function check_scenario(s: unknown, name: string): Scenario {
   if (!Number.isInteger(sc.cpus) || (sc.cpus ?? 0) < 1 || (sc.cpus ?? 0) > 64) bad("'cpus' must be an integer in 1..64");
   if (sc.transport !== 'relay' && sc.transport !== 'procfs') bad("'transport' must be 'relay' or 'procfs'");
   if (sc.actors !== undefined && typeof sc.actors !== 'function') bad("'actors' must be a function");
+  if (sc.mutant !== undefined && sc.mutant !== null && !(typeof sc.mutant === 'string' && is_mutant(sc.mutant))) {
+    bad(`'mutant' must be one of: ${Object.keys(MUTANTS).join(', ')}`);
+  }
+  const faults: unknown = sc.faults;
+  if (faults !== undefined && !(Array.isArray(faults) && faults.every((x) => (FAULT_NAMES as readonly unknown[]).includes(x)))) {
+    bad(`'faults' must be an array of: ${FAULT_NAMES.join(', ')}`);
+  }
   try {
     validate_module(sc.module, name);
   } catch (e) {

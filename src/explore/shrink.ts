@@ -1,5 +1,6 @@
 // Shrinking a failing schedule: fewer departures from the default schedule (so fewer
-// preemptions, fewer faults, shorter detours), as long as the run still fails by the same rule.
+// preemptions, fewer faults, shorter detours), as long as the run still fails by the same rule
+// (for a crash, the same crash).
 // A schedule is its departures, [decision, value] pairs; a candidate is replayed with every other
 // decision at its default, and kept if it still fails. Passes, again until none changes anything:
 //   - delta debugging (Zeller's ddmin) over the departures;
@@ -25,6 +26,8 @@ export interface ShrinkResult {
   readonly decisions: [number, number][];
   readonly outcome: ScheduleOutcome;
   readonly attempts: number;
+  /** Stopped by the clock, not by its attempts or by converging: a busier machine shrinks less. */
+  readonly timed_out: boolean;
 }
 
 /** Runs a schedule given by value (`script`) and by what its departures chose (`follow`). */
@@ -42,29 +45,44 @@ const FRESH_TRIES = 2000;
 
 export const DEFAULT_SHRINK_BUDGET: ShrinkBudget = { attempts: 5000, ms: 30_000 };
 
+/**
+ * What a candidate must fail with: the rule, and for a crash also what went wrong (not where:
+ * cpu0 or cpu1). A schedule that crashes otherwise is another bug, which the passes that reach
+ * beyond the failing schedule (afresh above all) find easily.
+ */
+function bug_of(f: ScheduleOutcome['failure']): string | null {
+  if (!f) return null;
+  return f.rule === 'crash' ? `crash: ${f.message.replace(/^[^:]*: /, '')}` : f.rule;
+}
+
 /** The best schedule so far, and the budget every pass draws on. */
 class Search {
   attempts = 0;
   best: [number, number][];
   private readonly deadline: number;
+  private readonly bug: string | null;
 
   constructor(
-    readonly rule: string,
     private readonly budget: ShrinkBudget,
     public outcome: ScheduleOutcome,
   ) {
     this.deadline = performance.now() + budget.ms;
     this.best = outcome.log.sparse();
+    this.bug = bug_of(outcome.failure);
   }
+
+  timed_out = false;
 
   spent(): boolean {
-    return this.attempts >= this.budget.attempts || performance.now() >= this.deadline;
+    if (this.attempts >= this.budget.attempts) return true;
+    this.timed_out ||= performance.now() >= this.deadline;
+    return this.timed_out;
   }
 
-  /** Keeps `o` if it fails by the rule with fewer departures (or, `by_value`, as many at most). */
+  /** Keeps `o` if it fails the same way with fewer departures (or, `by_value`, as many at most). */
   offer(o: ScheduleOutcome, by_value = false): boolean {
     this.attempts++;
-    if (o.failure?.rule !== this.rule) return false;
+    if (bug_of(o.failure) !== this.bug) return false;
     const n = o.log.departures();
     if (by_value ? n > this.best.length : n >= this.best.length) return false;
     this.outcome = o;
@@ -82,7 +100,7 @@ export function shrink(
 ): ShrinkResult {
   const first = replay(new Map(failing.map(([i, v]) => [i, v])));
   if (first.failure?.rule !== rule) throw new Error(`the schedule to shrink does not fail by ${rule}`);
-  const s = new Search(rule, budget, first);
+  const s = new Search(budget, first);
   s.attempts = 1;
   const still_fails = (d: Departures): boolean => s.offer(replay(new Map(d.map(([i, v]) => [i, v]))), true);
   // Until no pass changes anything: then no single departure can go (1-minimal).
@@ -103,7 +121,7 @@ export function shrink(
     if (round === 0 && sample !== undefined && s.best.length > 2) afresh(s, sample);
     changed = JSON.stringify(s.best) !== before;
   }
-  return { decisions: s.best, outcome: s.outcome, attempts: s.attempts };
+  return { decisions: s.best, outcome: s.outcome, attempts: s.attempts, timed_out: s.timed_out };
 }
 
 /**

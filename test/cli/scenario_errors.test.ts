@@ -58,6 +58,17 @@ const cases: [string, string, RegExp][] = [
     /module 'late_other\.mjs': a CPU's copy has other probes than the copy checked first/,
   ],
   [
+    // It did nothing, was named in the report, and its saved schedules could not be replayed.
+    'an unknown mutant',
+    scenario('bad_mutant.mjs', `${MODULE}, mutant: 'bogus'`),
+    /scenario file '.*bad_mutant\.mjs': 'mutant' must be one of: no-start-wait, /,
+  ],
+  [
+    'an unknown fault',
+    scenario('bad_fault.mjs', `${MODULE}, faults: ['cosmic_ray']`),
+    /scenario file '.*bad_fault\.mjs': 'faults' must be an array of: /,
+  ],
+  [
     'a choice among no options',
     scenario('choose_none.mjs', `${MODULE}, actors(ctx) { ctx.choose(0, 'delay'); }`),
     /scenario 'choose_none\.mjs': ctx\.choose\(0, 'delay'\): n must be a positive integer/,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { run_campaign, type CampaignOptions, type FailureRecord } from '../../src/explore/campaign.ts';
 import type { Script } from '../../src/explore/decisions.ts';
 import { replay_schedule } from '../../src/explore/explore_worker.ts';
-import { follower, run_schedule, sampler, type ScheduleOutcome } from '../../src/explore/run_schedule.ts';
+import { follower, replayer as replayer_with, run_schedule, sampler, type ScheduleOutcome } from '../../src/explore/run_schedule.ts';
 import type { Scenario } from '../../src/explore/scenario.ts';
 import { SCENARIOS } from '../../src/explore/scenarios.ts';
 import { trace_sha256 } from '../../src/explore/schedule_file.ts';
@@ -84,6 +84,34 @@ describe('shrink', () => {
     const fresh = shrink(replay, failing, 'crash', budget, { follow, sample: sampler(sc, 'no-start-wait') });
     expect(fresh.decisions.length).toBeLessThanOrEqual(10);
     expect(replay(new Map(fresh.decisions)).failure?.rule).toBe('crash');
+  });
+
+  // The passes that reach beyond the failing schedule find other crashes easily: a crash shrinks
+  // to the same crash, not to another one under the same rule.
+  it('a crash shrinks to the same crash', () => {
+    const sc = scenario('any');
+    const faults = ['cpu_crash', 'relay_full'] as const;
+    const r = run_campaign({
+      scenario: sc,
+      strategy: parse_strategy('pct:2'),
+      mutant: 'no-cancel-on-rmmod',
+      faults: [...faults],
+      seed: 2,
+      schedules: 500,
+      seconds: null,
+      shard: { index: 0, count: 1 },
+      preemptions: 2,
+      keep_failures: 3,
+    });
+    const f = r.failures.find((x) => x.rule === 'crash');
+    expect(f?.message).toMatch(/with no module loaded/);
+    const crash = f as FailureRecord;
+    const what = (m: string): string => m.replace(/^[^:]*: /, '');
+    const replay = replayer_with(sc, 'no-cancel-on-rmmod', [...faults]);
+    const helpers = { follow: follower(sc, 'no-cancel-on-rmmod', [...faults]), sample: sampler(sc, 'no-cancel-on-rmmod', [...faults]) };
+    const shrunk = shrink(replay, crash.decisions, 'crash', { attempts: 4000, ms: 60_000 }, helpers);
+    expect(what(shrunk.outcome.failure?.message ?? '')).toBe(what(crash.message));
+    expect(what(replay(new Map(shrunk.decisions)).failure?.message ?? '')).toBe(what(crash.message));
   });
 
   it('a schedule followed by what its departures chose is the same schedule', () => {

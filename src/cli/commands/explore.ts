@@ -71,9 +71,9 @@ const EXPLORE_OPTIONS: { readonly [K in keyof Required<ExploreFlags>]: Option } 
     .default(2),
   json: new Option('--json', 'print one JSON object instead of the summary'),
   out: new Option('--out <DIR>', 'where failing schedules are saved').argParser(out_dir).default('stapsim-failures'),
-  shrink: new Option('--shrink <MS>', 'time to shrink each failure, ms (0: do not shrink)')
+  shrink: new Option('--shrink <MS>', 'the most time to shrink each failure, ms (0: do not shrink)')
     .argParser(int_in(0, 600_000, 'ms'))
-    .default(10_000),
+    .default(30_000),
   timeline: new Option('--timeline <FILE>', "write the first failure's timeline (Chrome trace JSON, opens in Perfetto)").argParser(
     out_file,
   ),
