@@ -2,8 +2,8 @@
 // forces a value at a decision index, and a value is a position among the options there ("the
 // second ready task"): drop one early departure and every later value lands on other options, so
 // the failure is gone and plain delta debugging keeps dozens of departures that only make sense
-// together. Here each departure is the task it ran (actor and task name), time advancing, or a
-// data value; a run that follows them with one left out keeps the others' meaning.
+// together. Here each departure is the task it ran (actor, task name and age), time advancing, or
+// a data value; a run that follows them with one left out keeps the others' meaning.
 import type { FaultName } from '../shared/seam.ts';
 import { decode_pick, type Script } from './decisions.ts';
 import { default_pick, type Choice, type Strategy } from './strategy.ts';

@@ -59,6 +59,8 @@ function bug_of(f: ScheduleOutcome['failure']): string | null {
 class Search {
   attempts = 0;
   best: [number, number][];
+  /** Whether the clock, rather than the attempts, ended the search. */
+  timed_out = false;
   private readonly deadline: number;
   private readonly bug: string | null;
 
@@ -70,8 +72,6 @@ class Search {
     this.best = outcome.log.sparse();
     this.bug = bug_of(outcome.failure);
   }
-
-  timed_out = false;
 
   spent(): boolean {
     if (this.attempts >= this.budget.attempts) return true;
