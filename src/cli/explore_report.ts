@@ -5,8 +5,12 @@ import type { ExploreReport } from '../explore/explore.ts';
 
 /** `--json`: the keys the issue names first; the whole campaign (for merge-results) under `campaign`. */
 export function to_json(r: ExploreReport): Record<string, unknown> {
-  // The trace shapes merge shards exactly in one process; they are too big for a report.
-  const campaign = Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'shapes'));
+  // The trace shapes merge shards exactly in one process; they are too big for a report. A saved
+  // failure's shrunk schedule is in its file.
+  const campaign = {
+    ...Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'shapes')),
+    failures: r.failures.map(({ shrunk: _, ...f }) => f),
+  };
   return {
     schedules: r.schedules,
     failures: r.failures.map((f) => ({
