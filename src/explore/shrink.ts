@@ -52,7 +52,7 @@ export const DEFAULT_SHRINK_BUDGET: ShrinkBudget = { attempts: 5000, ms: 30_000 
  */
 function bug_of(f: ScheduleOutcome['failure']): string | null {
   if (!f) return null;
-  return f.rule === 'crash' ? `crash: ${f.message.replace(/^[^:]*: /, '')}` : f.rule;
+  return f.rule === 'crash' ? `crash: ${f.message.replace(/^[^:]*: (cpu\d+: )?/, '')}` : f.rule;
 }
 
 /** The best schedule so far, and the budget every pass draws on. */
