@@ -8,7 +8,7 @@ import { all_cells } from './coverage.ts';
 import type { Script } from './decisions.ts';
 import { schedule_seed } from '../shared/rng.ts';
 import { run_schedule, type ScheduleOutcome } from './run_schedule.ts';
-import type { Scenario } from './scenario.ts';
+import { enabled_faults, type Scenario } from './scenario.ts';
 import { SimPool } from './sim/pool.ts';
 import { no_pretenuring } from './sim/v8_tuning.ts';
 import { DfsSearch } from './strategies/dfs.ts';
@@ -82,7 +82,7 @@ const PROGRESS_EVERY = 256;
 export function run_campaign(o: CampaignOptions): CampaignResult {
   no_pretenuring();
   const t0 = performance.now();
-  const faults = new Set([...(o.scenario.faults ?? []), ...o.faults]);
+  const faults = enabled_faults(o.scenario, o.faults);
   const strategy = make_strategy(o.strategy, faults);
   if (strategy instanceof PctStrategy) calibrate(strategy, o);
   const dfs = o.strategy.kind === 'dfs' ? new DfsSearch(o.preemptions) : null;

@@ -137,10 +137,8 @@ async function save_failure(
   const b = await replay_schedule(o.scenario, o.mutant, r.faults, decisions);
   const hash = trace_sha256(a.trace);
   const identical = hash === trace_sha256(b.trace) && a.failure?.rule === f.rule;
-  if (o.out === null || !first_of_rule) {
-    const shrunk = { shrunk: decisions, shrunk_decisions: decisions.length, shrink_timed_out };
-    return { ...f, file: null, replay: null, ...shrunk, replays_identically: identical, save_error: null };
-  }
+  const saved = { ...f, shrunk: decisions, shrunk_decisions: decisions.length, shrink_timed_out, replays_identically: identical };
+  if (o.out === null || !first_of_rule) return { ...saved, file: null, replay: null, save_error: null };
   const file: ScheduleFile = {
     stapsim_schedule: 1,
     version: VERSION,
@@ -157,7 +155,6 @@ async function save_failure(
     trace_sha256: hash,
     shrunk_from: f.decisions.length,
   };
-  const saved = { ...f, shrunk: decisions, shrunk_decisions: decisions.length, shrink_timed_out, replays_identically: identical };
   try {
     const path = save_schedule(o.out, schedule_file_name(scenario_name, file), file);
     return { ...saved, file: path, replay: `stapsim replay ${path}`, save_error: null };

@@ -2,7 +2,7 @@
 // counts add up, coverage cells add up, the first failure is the earliest schedule of any shard.
 import { UserError } from '../shared/errors.ts';
 import { MUTANTS } from '../shared/mutants.ts';
-import { FAULT_NAMES } from '../shared/seam.ts';
+import { is_fault_list } from '../shared/seam.ts';
 import { keep, type CampaignResult, type FailureRecord } from './campaign.ts';
 
 /**
@@ -99,7 +99,7 @@ const FIELDS: Readonly<Record<string, Check>> = {
   scenario: text,
   strategy: text,
   mutant: [(v) => v === null || (typeof v === 'string' && Object.hasOwn(MUTANTS, v)), 'a mutant name or null'],
-  faults: [(v) => Array.isArray(v) && v.every((x) => (FAULT_NAMES as readonly unknown[]).includes(x)), 'an array of fault names'],
+  faults: [is_fault_list, 'an array of fault names'],
   seed: nat,
   shard: [
     (v) => record(v) && nat[0](v.index) && nat[0](v.count) && (v.index as number) < (v.count as number),

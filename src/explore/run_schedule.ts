@@ -5,7 +5,7 @@ import type { TraceEvent } from '../trace/event.ts';
 import { cells_of } from './coverage.ts';
 import type { DecisionLog, Script } from './decisions.ts';
 import { judge, trace_shape_hash, type Failure } from './oracle.ts';
-import type { Scenario, ScenarioContext } from './scenario.ts';
+import { enabled_faults, type Scenario, type ScenarioContext } from './scenario.ts';
 import { guarded_actors } from './scenario_guard.ts';
 import type { SimPool } from './sim/pool.ts';
 import { sim_run, type SimRunOptions, type SimRunResult } from './sim/sim_run.ts';
@@ -117,7 +117,7 @@ export function replayer(
   mutant: Mutant | null,
   faults: readonly FaultName[] = [],
 ): (script?: Script, trace_handlers?: boolean) => ScheduleOutcome {
-  const strategy = make_strategy(parse_strategy('dfs'), new Set([...(sc.faults ?? []), ...faults]));
+  const strategy = make_strategy(parse_strategy('dfs'), enabled_faults(sc, faults));
   return (script, trace_handlers) =>
     run_schedule({
       scenario: sc,
@@ -144,7 +144,7 @@ export function follower(
   mutant: Mutant | null,
   faults: readonly FaultName[] = [],
 ): (script: Script, follow: Followed) => FollowedRun {
-  const enabled = new Set([...(sc.faults ?? []), ...faults]);
+  const enabled = enabled_faults(sc, faults);
   return (script, follow) => {
     const strategy = new FollowStrategy(enabled, script, follow);
     return { outcome: run_schedule({ scenario: sc, strategy, seed: 0, mutant }), chosen: strategy.chosen };
@@ -160,7 +160,7 @@ export function sampler(
   mutant: Mutant | null,
   faults: readonly FaultName[] = [],
 ): (seed: number, rate: number, any_data: boolean) => ScheduleOutcome {
-  const enabled = new Set([...(sc.faults ?? []), ...faults]);
+  const enabled = enabled_faults(sc, faults);
   return (seed, rate, any_data) =>
     run_schedule({ scenario: sc, strategy: new SparseStrategy(enabled, rate, any_data), seed, mutant });
 }

@@ -34,6 +34,11 @@ export interface ScenarioContext {
   sleep(ms: number): Proc<void>;
 }
 
+/** The faults a run of `sc` may inject: the scenario's own, and those asked for. */
+export function enabled_faults(sc: Scenario, asked: readonly FaultName[]): Set<FaultName> {
+  return new Set([...(sc.faults ?? []), ...asked]);
+}
+
 export interface Scenario {
   readonly name: string;
   readonly description: string;

@@ -7,7 +7,7 @@ import { ModuleError, UserError, message_of } from '../shared/errors.ts';
 import { validate_module, type ModuleSpec } from '../shared/probe_module.ts';
 import { MUTANTS, is_mutant } from '../shared/mutants.ts';
 import { compiled_url } from '../shared/real/paths.ts';
-import { FAULT_NAMES } from '../shared/seam.ts';
+import { FAULT_NAMES, is_fault_list } from '../shared/seam.ts';
 import type { Scenario } from './scenario.ts';
 import { SCENARIOS, SCENARIOS_URL, SCENARIO_NAMES } from './scenarios.ts';
 
@@ -66,7 +66,7 @@ function check_scenario(s: unknown, name: string): Scenario {
     bad(`'mutant' must be one of: ${Object.keys(MUTANTS).join(', ')}`);
   }
   const faults: unknown = sc.faults;
-  if (faults !== undefined && !(Array.isArray(faults) && faults.every((x) => (FAULT_NAMES as readonly unknown[]).includes(x)))) {
+  if (faults !== undefined && !is_fault_list(faults)) {
     bad(`'faults' must be an array of: ${FAULT_NAMES.join(', ')}`);
   }
   try {

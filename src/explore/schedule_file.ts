@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UserError, message_of } from '../shared/errors.ts';
 import { make_dir } from '../shared/out_paths.ts';
 import { is_mutant, type Mutant } from '../shared/mutants.ts';
-import { FAULT_NAMES, type FaultName } from '../shared/seam.ts';
+import { is_fault_list, type FaultName } from '../shared/seam.ts';
 import type { TraceEvent } from '../trace/event.ts';
 import { parse_strategy } from './strategies/index.ts';
 import { build_id } from '../build_id.ts';
@@ -104,7 +104,7 @@ export function load_schedule(path: string): ScheduleFile {
   if (typeof s.strategy !== 'string' || !known_strategy(s.strategy)) bad(`unknown strategy '${String(s.strategy)}'`);
   if (s.mutant !== null && !(typeof s.mutant === 'string' && is_mutant(s.mutant))) bad(`unknown mutant`);
   const faults: unknown = s.faults;
-  if (!Array.isArray(faults) || !faults.every((x) => (FAULT_NAMES as readonly unknown[]).includes(x))) {
+  if (!is_fault_list(faults)) {
     bad('bad fault list');
   }
   const pairs_ok =

@@ -146,19 +146,19 @@ function ddmin(s: Search, still_fails: (d: Departures) => boolean): void {
   drop_chunks(s, (start, size) => still_fails([...s.best.slice(0, start), ...s.best.slice(start + size)]));
 }
 
-/** What the best schedule's departures chose. */
-function chosen_of(s: Search, follow: Follower): Followed {
+/** The best schedule run again, noting what its departures chose. */
+function rerun_best(s: Search, follow: Follower): FollowedRun {
   s.attempts++;
-  return follow(new Map(s.best), new Map()).chosen;
+  return follow(new Map(s.best), new Map());
 }
 
 /** ddmin again, with the departures left kept by what they chose. */
 function by_what_they_chose(s: Search, follow: Follower): void {
-  let chosen = chosen_of(s, follow);
+  let chosen = rerun_best(s, follow).chosen;
   drop_chunks(s, (start, size) => {
     const drop = new Set(s.best.slice(start, start + size).map(([i]) => i));
     if (!s.offer(follow(new Map(), new Map([...chosen].filter(([i]) => !drop.has(i)))).outcome)) return false;
-    chosen = chosen_of(s, follow);
+    chosen = rerun_best(s, follow).chosen;
     return true;
   });
 }
@@ -168,8 +168,7 @@ function by_what_they_chose(s: Search, follow: Follower): void {
  * then with the switches kept by what they chose.
  */
 function other_data_choices(s: Search, follow: Follower): void {
-  s.attempts++;
-  const base = follow(new Map(s.best), new Map());
+  const base = rerun_best(s, follow);
   const { kinds, sizes, values } = base.outcome.log;
   const choices = kinds.flatMap((k, i) => (k === KIND_PICK ? [] : [i]));
   const data = new Map([...base.chosen].filter(([i]) => kinds[i] !== KIND_PICK));

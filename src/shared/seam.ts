@@ -119,6 +119,11 @@ export const FAULT_NAMES: readonly FaultName[] = [
   'staprun_killed',
 ];
 
+/** Whether `v` is a list of fault names (a saved schedule, a shard's result, a scenario file). */
+export function is_fault_list(v: unknown): v is FaultName[] {
+  return Array.isArray(v) && v.every((x) => (FAULT_NAMES as readonly unknown[]).includes(x));
+}
+
 // Effects. Actors write `yield STEP` after a visible action (a preemption point), and use the
 // constructors below for the rest: `yield* sleep(10, 'retry')`, `const m = yield* recv(...)`.
 
