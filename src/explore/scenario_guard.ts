@@ -1,7 +1,9 @@
 // A scenario's actors see a context that checks what they ask for. Without it a mistyped action
 // does nothing, and the run hangs as if the transport had lost a message; a throw from actors()
-// would count as the transport crashing. Both runtimes (simulator and real threads) use it.
-import { ScenarioError, message_of } from '../shared/errors.ts';
+// or from a task's body would count as the transport crashing. Both runtimes (simulator and real
+// threads) use it.
+import { ScenarioError, UserError, message_of } from '../shared/errors.ts';
+import { is_proc, type Proc } from '../shared/seam.ts';
 import { USER_ACTIONS, type UserAction } from '../user/actions.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 
@@ -32,7 +34,46 @@ function checking_context(ctx: ScenarioContext, name: string): ScenarioContext {
       if (!(USER_ACTIONS as readonly string[]).includes(action)) {
         bad(`ctx.act('${String(action)}'): unknown action (known: ${USER_ACTIONS.join(', ')})`);
       }
-      return ctx.act(action satisfies UserAction);
+      return from_model(ctx.act(action satisfies UserAction));
     },
+    stp_exit: () => {
+      try {
+        return ctx.stp_exit();
+      } catch (e) {
+        throw mark(e);
+      }
+    },
+    until_loaded: () => from_model(ctx.until_loaded()),
+    steps: (n) => from_model(ctx.steps(n)),
+    sleep: (ms) => from_model(ctx.sleep(ms)),
+    user: (task, body) =>
+      ctx.user(task, function* () {
+        try {
+          const v = body();
+          return is_proc(v) ? yield* v : v;
+        } catch (e) {
+          if (e instanceof UserError || raised_by_model.has(e as object)) throw e;
+          return bad(`task '${task}' threw: ${message_of(e)}`);
+        }
+      }),
   };
+}
+
+/**
+ * Errors the model raised into a scenario's task (a crash in the rmmod it asked for, a dead
+ * actor): those are the transport's failures. Anything else a task throws is the scenario's.
+ */
+const raised_by_model = new WeakSet<object>();
+
+function mark(e: unknown): unknown {
+  if (typeof e === 'object' && e !== null) raised_by_model.add(e);
+  return e;
+}
+
+function* from_model<T>(p: Proc<T>): Proc<T> {
+  try {
+    return yield* p;
+  } catch (e) {
+    throw mark(e);
+  }
 }

@@ -69,6 +69,15 @@ const cases: [string, string, RegExp][] = [
     /scenario file '.*bad_fault\.mjs': 'faults' must be an array of: /,
   ],
   [
+    // It counted as the transport crashing: a failure saved for every schedule.
+    "a user task's own code throws",
+    scenario(
+      'task_throws.mjs',
+      `${IDLE}, actors(ctx) { ctx.user('oops', function* () { yield* ctx.sleep(5); null.x; }); }`,
+    ),
+    /scenario 'task_throws\.mjs': task 'oops' threw: Cannot read properties of null/,
+  ],
+  [
     'a choice among no options',
     scenario('choose_none.mjs', `${MODULE}, actors(ctx) { ctx.choose(0, 'delay'); }`),
     /scenario 'choose_none\.mjs': ctx\.choose\(0, 'delay'\): n must be a positive integer/,
