@@ -20,7 +20,8 @@ export default {
   actors(ctx) {
     ctx.user('^C', function* () {
       yield* ctx.sleep(5 * ctx.choose(4, 'when ^C comes, in 5 ms units'));
-      yield* ctx.steps(ctx.choose(6, 'and a few steps later'));
+      // Steps aside a chosen number of times: each time, the tasks ready then go first.
+      yield* ctx.steps(ctx.choose(6, 'and a few rounds later'));
       yield* ctx.act('sigint');
     });
   },

@@ -68,16 +68,17 @@ export class DecisionLog {
 export type Script = ReadonlyMap<number, number>;
 
 /**
- * The options of a pick, in canonical order: the default first (the current task, else the
- * oldest ready one, else advancing time), then the other ready tasks in queue order, then
- * advancing time. Encoded and decoded arithmetically: this runs at every step.
+ * The options of a pick, in canonical order: the default first (the preferred task: the one that
+ * ran last, else the oldest ready one no departure passed over; else advancing time), then the
+ * other ready tasks in queue order, then advancing time. Encoded and decoded arithmetically: this
+ * runs at every step.
  */
-export function pick_default(ready_len: number, current: number): number {
-  return current >= 0 ? current : ready_len > 0 ? 0 : -1;
+export function pick_default(ready_len: number, preferred: number): number {
+  return preferred >= 0 ? preferred : ready_len > 0 ? 0 : -1;
 }
 
-export function encode_pick(choice: number, ready_len: number, current: number): number {
-  const d = pick_default(ready_len, current);
+export function encode_pick(choice: number, ready_len: number, preferred: number): number {
+  const d = pick_default(ready_len, preferred);
   if (choice === d) return 0;
   const others = ready_len - (d >= 0 ? 1 : 0);
   if (choice === -1) return 1 + others;
@@ -85,8 +86,8 @@ export function encode_pick(choice: number, ready_len: number, current: number):
 }
 
 /** The pick a value stands for; a value with no meaning here means the default. */
-export function decode_pick(value: number, ready_len: number, current: number, can_advance: boolean): number {
-  const d = pick_default(ready_len, current);
+export function decode_pick(value: number, ready_len: number, preferred: number, can_advance: boolean): number {
+  const d = pick_default(ready_len, preferred);
   if (value <= 0) return d;
   const k = value - 1;
   const others = ready_len - (d >= 0 ? 1 : 0);

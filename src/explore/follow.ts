@@ -63,16 +63,16 @@ export class FollowStrategy implements Strategy {
     this.chosen.clear();
   }
 
-  pick(ready: readonly Choice[], current: number, can_advance: boolean): number {
+  pick(ready: readonly Choice[], preferred: number, can_advance: boolean): number {
     const i = this.index++;
     const value = this.script.get(i);
     if (value !== undefined) {
-      const raw = decode_pick(value, ready.length, current, can_advance);
+      const raw = decode_pick(value, ready.length, preferred, can_advance);
       this.chosen.set(i, raw < 0 ? TIME : identity(ready, raw));
       return raw;
     }
     const want = this.follow.get(i);
-    const d = default_pick(ready.length, current);
+    const d = default_pick(ready.length, preferred);
     if (want === TIME) return can_advance ? -1 : d;
     if (typeof want !== 'string') return d;
     const j = find(ready, want);

@@ -28,7 +28,10 @@ export interface ScenarioContext {
   staprun_running(): boolean;
   /** Waits until the module is loaded, as a person watching lsmod; false if it never will be. */
   until_loaded(): Proc<boolean>;
-  /** Gives the strategy `n` more places to run other tasks before going on. */
+  /**
+   * Steps aside `n` times: each time, by default, every task ready now runs until it waits, and
+   * the strategy may run any of them instead. A delay is one data choice, not a departure per step.
+   */
   steps(n: number): Proc<void>;
   /** Waits `ms` of virtual time. */
   sleep(ms: number): Proc<void>;

@@ -28,8 +28,8 @@ export class SparseStrategy implements Strategy {
     return this.rng.below(1 << 30) < this.rate * (1 << 30);
   }
 
-  pick(ready: readonly Choice[], current: number, can_advance: boolean): number {
-    const d = default_pick(ready.length, current);
+  pick(ready: readonly Choice[], preferred: number, can_advance: boolean): number {
+    const d = default_pick(ready.length, preferred);
     if (!this.departs()) return d;
     // Any other option: another ready task, or advancing time.
     const n = ready.length + (can_advance ? 1 : 0);

@@ -18,19 +18,20 @@ export interface Strategy {
   begin(seed: number): void;
   /**
    * Picks the next task to step: an index into `ready`, or -1 to let virtual time advance to the
-   * next timer instead (only when `can_advance`). `current` is the index in `ready` of the task
-   * that stepped last, if it can go on (choosing another is a preemption), else -1.
+   * next timer instead (only when `can_advance`). `preferred` is the index in `ready` of the
+   * default pick: the task that stepped last if it can go on (choosing another is a preemption),
+   * else the oldest ready task that no departure passed over since it last ran.
    */
-  pick(ready: readonly Choice[], current: number, can_advance: boolean): number;
+  pick(ready: readonly Choice[], preferred: number, can_advance: boolean): number;
   /** Whether an enabled fault happens at this point. */
   fault(name: FaultName, where: string): boolean;
   /** A value in [0, n) for a data choice (a delay, which trigger fires). */
   choose(n: number, what: string): number;
 }
 
-/** The choice that preempts nobody: the task that ran last goes on, else the oldest ready. */
-export function default_pick(ready_len: number, current: number): number {
-  return current >= 0 ? current : ready_len > 0 ? 0 : -1;
+/** The choice that departs from nothing: the preferred task (see `pick`), else the oldest ready. */
+export function default_pick(ready_len: number, preferred: number): number {
+  return preferred >= 0 ? preferred : ready_len > 0 ? 0 : -1;
 }
 
 /**
@@ -42,8 +43,8 @@ export class RunToBlockStrategy implements Strategy {
 
   begin(): void {}
 
-  pick(ready: readonly Choice[], current: number): number {
-    return default_pick(ready.length, current);
+  pick(ready: readonly Choice[], preferred: number): number {
+    return default_pick(ready.length, preferred);
   }
 
   fault(name: FaultName, where: string): boolean {

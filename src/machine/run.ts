@@ -17,7 +17,7 @@ import { serve } from '../shared/real/rpc.ts';
 import { ThreadRuntime, type Jitter } from '../shared/real/runtime.ts';
 import type { KernelSyscallApi, StaprunStart } from '../shared/real/staprun_worker.ts';
 import type { FaultName, Proc, Thread } from '../shared/seam.ts';
-import { STEP, sleep, wait } from '../shared/seam.ts';
+import { PASS, sleep, wait } from '../shared/seam.ts';
 import { Rng } from '../shared/rng.ts';
 import { _stp_exit } from '../cpus/cpu.ts';
 import type { ScenarioContext } from '../explore/scenario.ts';
@@ -313,7 +313,7 @@ export class Run {
       staprun_running: () => this.staprun_alive,
       until_loaded: () => this.until_loaded(),
       steps: function* (n) {
-        for (let i = 0; i < n; i++) yield STEP;
+        for (let i = 0; i < n; i++) yield PASS;
       },
       sleep: (ms) => sleep(ms, 'user waits'),
     };

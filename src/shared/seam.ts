@@ -46,6 +46,12 @@ export interface Timer {
 export type Effect =
   /** A visible action just happened: another actor may run before this one goes on. */
   | { readonly k: 'step' }
+  /**
+   * Lets every other ready task go first (a scenario's `ctx.steps`): unlike a step, the task is
+   * no longer the one that runs by default, so a delay costs one data choice, not a departure
+   * at every step. Real threads: a turn of the event loop.
+   */
+  | { readonly k: 'pass' }
   | { readonly k: 'sleep'; readonly ms: number; readonly what: string }
   /** Waits while arr[index] === value, like Atomics.wait; ms = Infinity waits for ever. */
   | {
@@ -129,6 +135,9 @@ export function is_fault_list(v: unknown): v is FaultName[] {
 
 /** A preemption point: one shared object, as it carries nothing (it is yielded at every step). */
 export const STEP: Effect = { k: 'step' };
+
+/** Stepping aside: see the `pass` effect. Only the outside world's actors use it. */
+export const PASS: Effect = { k: 'pass' };
 
 export function* sleep(ms: number, what: string): Proc<void> {
   yield { k: 'sleep', ms, what };

@@ -12,7 +12,7 @@ import {
   type ProbeModuleExport,
 } from '../../shared/probe_module.ts';
 import type { Thread } from '../../shared/seam.ts';
-import { sleep, STEP, wait } from '../../shared/seam.ts';
+import { PASS, sleep, wait } from '../../shared/seam.ts';
 import { MODULE_LOADED, MODULE_NONE, MODULE_STATE } from '../../shared/session_shared.ts';
 import { CpuCrash, _stp_exit } from '../../cpus/cpu.ts';
 import type { StaprunHost, StaprunMail } from '../../staprun/host.ts';
@@ -218,7 +218,7 @@ function scenario_context(
       return Atomics.load(words, MODULE_STATE) === MODULE_LOADED;
     },
     steps: function* (n) {
-      for (let i = 0; i < n; i++) yield STEP;
+      for (let i = 0; i < n; i++) yield PASS;
     },
     sleep: (ms) => sleep(ms, 'user waits'),
   };

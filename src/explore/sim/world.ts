@@ -70,6 +70,8 @@ class SimTask implements Choice, TaskRef {
   /** Set when the task waits on a word. */
   wait_arr: Int32Array | null = null;
   wait_index = 0;
+  /** Passed over by a departure: not the default again while another task can run. */
+  held = false;
 
   constructor(
     readonly id: number,
@@ -330,17 +332,23 @@ export class World {
   private decide(can_advance: boolean): number {
     const ready = this.ready;
     const cur = this.current !== null && this.current.state === 'ready' ? ready.indexOf(this.current) : -1;
+    // The default: the task that ran last goes on, else the oldest ready one that no departure
+    // passed over. A departure that passes a task over holds it back until it runs again, so
+    // keeping one task out of a long stretch (the work item's relay_flush while rmmod runs to the
+    // end) is one departure, not one at every step of that stretch.
+    const d = cur >= 0 ? cur : first_unheld(ready);
     const size = ready.length + (can_advance ? 1 : 0);
     const forced = this.script?.get(this.log.length);
     let raw: number;
     if (forced !== undefined) {
-      raw = decode_pick(forced, ready.length, cur, can_advance);
+      raw = decode_pick(forced, ready.length, d, can_advance);
     } else {
-      raw = this.strategy.pick(ready, cur, can_advance);
+      raw = this.strategy.pick(ready, d, can_advance);
       if (!(raw >= (can_advance ? -1 : 0) && raw < ready.length)) throw new Error(`strategy picked ${raw}`);
     }
     const cost = cur >= 0 ? PREEMPT_ANY : can_advance ? PREEMPT_ADVANCE : PREEMPT_NONE;
-    this.log.push(KIND_PICK, size, encode_pick(raw, ready.length, cur), cost);
+    this.log.push(KIND_PICK, size, encode_pick(raw, ready.length, d), cost);
+    if (raw !== d) (ready[d] as SimTask).held = true;
     return raw;
   }
 
@@ -377,6 +385,7 @@ export class World {
     remove_at(this.ready, i);
     this.steps++;
     this.current = t;
+    t.held = false;
     let r: IteratorResult<Effect, unknown>;
     try {
       if (t.gen === null) {
@@ -462,6 +471,10 @@ export class World {
     switch (e.k) {
       case 'step':
         this.ready.push(t);
+        return;
+      case 'pass':
+        this.ready.push(t);
+        this.current = null;
         return;
       case 'sleep':
         this.block(t, W_SLEEP, e.what, null);
@@ -690,4 +703,10 @@ class SimEnv implements Env {
   }
 
   log(): void {}
+}
+
+/** The oldest ready task no departure passed over, else the oldest. */
+function first_unheld(ready: readonly SimTask[]): number {
+  for (let i = 0; i < ready.length; i++) if (!(ready[i] as SimTask).held) return i;
+  return 0;
 }

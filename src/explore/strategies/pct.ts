@@ -101,7 +101,7 @@ export class PctStrategy implements Strategy {
     return next;
   }
 
-  pick(ready: readonly Choice[], _current: number, can_advance: boolean): number {
+  pick(ready: readonly Choice[], _preferred: number, can_advance: boolean): number {
     const step = ++this.step;
     // Most decisions are neither a clock nor a change point: one comparison says so.
     if (step >= this.next_point) {

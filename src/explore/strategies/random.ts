@@ -16,7 +16,7 @@ export class RandomStrategy implements Strategy {
     this.draw.reset();
   }
 
-  pick(ready: readonly Choice[], _current: number, can_advance: boolean): number {
+  pick(ready: readonly Choice[], _preferred: number, can_advance: boolean): number {
     const i = this.rng.below(ready.length + (can_advance ? 1 : 0));
     return i === ready.length ? -1 : i;
   }

@@ -175,6 +175,10 @@ export class ThreadRuntime {
       const e = r.value;
       if (this.rng) await this.jitter(this.rng);
       if (e.k === 'step') continue;
+      if (e.k === 'pass') {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       try {
         input = await this.perform(th, e);
       } catch (err) {
@@ -184,7 +188,7 @@ export class ThreadRuntime {
     }
   }
 
-  private perform(th: Thread, e: Exclude<Effect, { k: 'step' }>): Promise<unknown> {
+  private perform(th: Thread, e: Exclude<Effect, { k: 'step' } | { k: 'pass' }>): Promise<unknown> {
     switch (e.k) {
       case 'sleep':
         return new Promise<void>((resolve) => this.timeout(e.ms, resolve));
