@@ -57,7 +57,7 @@ export async function stress(o: StressOptions, stop: { requested: boolean }): Pr
   const spec = scenario_module_spec(o.scenario, sc);
   const actors = guarded_actors(sc);
   const boot = (): Promise<Machine> =>
-    Machine.boot({ cpus: sc.cpus, log_level: 'warn', logger: o.log.logger });
+    Machine.boot({ cpus: sc.cpus, log_level: 'error', logger: o.log.logger });
   let machine = await boot();
   const failures: StressFailure[] = [];
   const t0 = performance.now();

@@ -37,6 +37,21 @@ describe('stress', () => {
     expect(existsSync(out)).toBe(false); // nothing failed, nothing written
   });
 
+  // Each injected crash, and each message the kernel dropped, was a pino line on stderr beside
+  // the JSON on stdout: what the faults were asked to do, and what the traces show.
+  it.each([
+    ['cpu_crash', 'cpu_offline', '10'],
+    ['ctl_send_gives_up', 'send_failed', '3'],
+  ])('--fault %s: nothing on stderr; the traces show it (%s)', async (fault, ev, cycles) => {
+    const out = join(scratch(), 'stress');
+    // double-cleanup fails every cycle, so every cycle's trace is saved to look at.
+    const args = ['stress', 'exit-in-begin', '--mutant', 'double-cleanup', '--fault', fault, '--cycles', cycles];
+    const r = await run_cli([...args, '--cycle-timeout', '1000', '--json', '--out', out]);
+    const traces = json_of(r).failures.map((f) => trace_file(f.trace as string).events);
+    expect(traces.some((t) => t.some((e) => e.ev === ev)), 'the fault was not injected').toBe(true);
+    expect(r.stderr).toBe('');
+  });
+
   it('exit-in-begin --mutant double-cleanup: each failure with its seed and a trace file that shows it', async () => {
     const out = join(scratch(), 'stress');
     const r = await run_cli(['stress', 'exit-in-begin', '--mutant', 'double-cleanup', '--cycles', '5', '--out', out]);
