@@ -1,6 +1,6 @@
 // The built-in scenarios: each a module plus the outside actions that race it. Timing is left to
-// the strategy: actors wait a chosen number of scheduling points or a chosen virtual delay, so a
-// campaign places each action at every point of the lifecycle.
+// the strategy: actors step aside a chosen number of times (ctx.steps) or wait a chosen virtual
+// delay, so a campaign places each action at every point of the lifecycle.
 import type { ProbeModuleDef } from '../shared/probe_module.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 
@@ -53,7 +53,7 @@ const flood = (): ProbeModuleDef => ({
   ],
 });
 
-/** Waits a strategy-chosen number of scheduling points (0..n-1), then goes on. */
+/** Steps aside a strategy-chosen number of times (0..n-1): the tasks ready each time go first. */
 function* somewhere(ctx: ScenarioContext, n: number, what: string) {
   yield* ctx.steps(ctx.choose(n, what));
 }
@@ -156,8 +156,8 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
 
 /**
  * The three triggers of the seed's shutdown: staprun (^C), `_stp_exit()`, rmmod. Each fires or
- * not, as the strategy chooses (at least one does), after a chosen number of scheduling points
- * and a chosen virtual delay, so triggers land in every lifecycle phase and race each other.
+ * not, as the strategy chooses (at least one does), after a chosen virtual delay and stepping
+ * aside a chosen number of times, so triggers land in every lifecycle phase and race each other.
  * `_stp_exit` and rmmod need a loaded module: their person waits to see it in lsmod first.
  */
 function any_triggers(ctx: ScenarioContext): void {
