@@ -29,8 +29,9 @@ export interface ScenarioContext {
   /** Waits until the module is loaded, as a person watching lsmod; false if it never will be. */
   until_loaded(): Proc<boolean>;
   /**
-   * Steps aside `n` times: each time, by default, every task ready now runs until it waits, and
-   * the strategy may run any of them instead. A delay is one data choice, not a departure per step.
+   * Steps aside `n` times: each time, by default, the other tasks ready now (those no departure
+   * held back) run until they wait, and the strategy may run any task instead. A delay is one
+   * data choice, not a departure per step. `n` is a whole number, 0 or more.
    */
   steps(n: number): Proc<void>;
   /** Waits `ms` of virtual time. */

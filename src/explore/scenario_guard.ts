@@ -44,19 +44,60 @@ function checking_context(ctx: ScenarioContext, name: string): ScenarioContext {
       }
     },
     until_loaded: () => from_model(ctx.until_loaded()),
-    steps: (n) => from_model(ctx.steps(n)),
-    sleep: (ms) => from_model(ctx.sleep(ms)),
+    steps: (n) => {
+      if (!Number.isInteger(n) || n < 0) bad(`ctx.steps(${String(n)}): n must be a whole number, 0 or more`);
+      return from_model(ctx.steps(n));
+    },
+    sleep: (ms) => {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+        bad(`ctx.sleep(${String(ms)}): ms must be a finite number, 0 or more`);
+      }
+      return from_model(ctx.sleep(ms));
+    },
     user: (task, body) =>
       ctx.user(task, function* () {
         try {
           const v = body();
-          return is_proc(v) ? yield* v : v;
+          if (is_thenable(v)) {
+            // Its rejection, if any, is answered here: the mistake below is the one to tell.
+            v.then(undefined, () => undefined);
+            bad(`ctx.user('${task}', body): body must be a generator function (function* () {...}), not async`);
+          }
+          return is_proc(v) ? yield* only_effects(v, (what) => bad(`task '${task}' ${what}`)) : v;
         } catch (e) {
           if (e instanceof UserError || raised_by_model.has(e as object)) throw e;
           return bad(`task '${task}' threw: ${message_of(e)}`);
         }
       }),
   };
+}
+
+function is_thenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/**
+ * A task's body, passing on what it yields only if it is an effect: `yield ctx.sleep(5)` (one
+ * star short) yields the generator itself, and the task would wait for ever without a word.
+ */
+function* only_effects<T>(body: Proc<T>, bad: (what: string) => never): Proc<T> {
+  let r = body.next();
+  for (;;) {
+    if (r.done) return r.value;
+    const e = r.value as unknown;
+    if (is_proc(e)) bad('yielded a generator: write yield* ctx.sleep(...), with the star');
+    if (typeof e !== 'object' || e === null || typeof (e as { k?: unknown }).k !== 'string') {
+      bad(`yielded ${String(e)}: a task yields only what ctx's steps yield (yield* ctx.sleep(...))`);
+    }
+    let input: unknown;
+    try {
+      input = yield r.value;
+    } catch (err) {
+      r = body.throw(err);
+      continue;
+    }
+    r = body.next(input);
+  }
 }
 
 /**

@@ -78,6 +78,24 @@ const cases: [string, string, RegExp][] = [
     /scenario 'task_throws\.mjs': task 'oops' threw: Cannot read properties of null/,
   ],
   [
+    // It ended as "internal error: timer in the past", status 70.
+    'a task sleeps a negative time',
+    scenario('neg_sleep.mjs', `${IDLE}, actors(ctx) { ctx.user('t', function* () { yield* ctx.sleep(-5); }); }`),
+    /scenario 'neg_sleep\.mjs': ctx\.sleep\(-5\): ms must be a finite number, 0 or more/,
+  ],
+  [
+    // The task waited for ever without a word: every schedule a livelock.
+    'a task yields a step without the star',
+    scenario('no_star.mjs', `${IDLE}, actors(ctx) { ctx.user('t', function* () { yield ctx.sleep(5); }); }`),
+    /scenario 'no_star\.mjs': task 't' yielded a generator: write yield\* ctx\.sleep\(\.\.\.\), with the star/,
+  ],
+  [
+    // It ended with a stack trace.
+    'an async task body',
+    scenario('async_body.mjs', `${IDLE}, actors(ctx) { ctx.user('t', async function () { throw new Error('async boom'); }); }`),
+    /scenario 'async_body\.mjs': ctx\.user\('t', body\): body must be a generator function/,
+  ],
+  [
     'a choice among no options',
     scenario('choose_none.mjs', `${MODULE}, actors(ctx) { ctx.choose(0, 'delay'); }`),
     /scenario 'choose_none\.mjs': ctx\.choose\(0, 'delay'\): n must be a positive integer/,

@@ -92,6 +92,23 @@ describe('a scenario task', () => {
     expect(thrown(() => drain(body?.() as Proc<unknown>))).toBeInstanceOf(ScenarioError);
   });
 
+  it('refuses delays that cannot be waited: a negative or endless sleep, endless steps', () => {
+    for (const [wrong, message] of [
+      [(ctx: ScenarioContext) => ctx.sleep(Number.NaN), /ctx\.sleep\(NaN\): ms must be a finite number/],
+      [(ctx: ScenarioContext) => ctx.steps(Infinity), /ctx\.steps\(Infinity\): n must be a whole number/],
+      [(ctx: ScenarioContext) => ctx.steps(1.5), /ctx\.steps\(1\.5\): n must be a whole number/],
+    ] as const) {
+      const [body] = task_bodies((ctx) => {
+        ctx.user('t', function* () {
+          yield* wrong(ctx);
+        });
+      }, model);
+      const e = thrown(() => drain(body?.() as Proc<unknown>));
+      expect(e).toBeInstanceOf(ScenarioError);
+      expect((e as Error).message).toMatch(message);
+    }
+  });
+
   // A scenario file in plain JavaScript may give one; the runtimes run it as a single step.
   it('may be a plain function, run once', () => {
     let ran = 0;

@@ -3,6 +3,8 @@
 // departure passed over waits until no other task can run.
 import { describe, expect, it } from 'vitest';
 import type { Script } from '../../src/explore/decisions.ts';
+import { run_schedule } from '../../src/explore/run_schedule.ts';
+import type { Scenario } from '../../src/explore/scenario.ts';
 import { World } from '../../src/explore/sim/world.ts';
 import { RunToBlockStrategy } from '../../src/explore/strategy.ts';
 import { PASS, STEP, type Effect } from '../../src/shared/seam.ts';
@@ -38,5 +40,37 @@ describe('the default schedule', () => {
     // Decision 0 is at the start: [a, b, c] ready and none ran; value 1 is b, passing a over.
     // Without the hold, a (the oldest) would run once b ends: b b b a a a c c c.
     expect(order(['a', 'b', 'c'], 3, STEP, new Map([[0, 1]]))).toBe('bbbcccaaa');
+  });
+
+  it('lets a held task go once it runs, and holds the one passed over for it instead', () => {
+    // Passing in turns: b first (a held), c by default, then a picked over b at decision 2. a is
+    // no longer held and takes its turns with c; b, held now, waits until they are done.
+    expect(order(['a', 'b', 'c'], 3, PASS, new Map([[0, 1], [2, 1]]))).toBe('bcacacabb');
+  });
+});
+
+describe("a scenario's ctx.steps", () => {
+  it('steps aside: by default the other ready tasks go first', () => {
+    const order: string[] = [];
+    const sc: Scenario = {
+      name: 'two people',
+      description: '',
+      cpus: 1,
+      transport: 'relay',
+      module: () => ({ probes: [{ point: 'begin', handler: (ctx) => ctx.exit() }] }),
+      actors: (ctx) => {
+        ctx.user('a', function* () {
+          yield* ctx.steps(1);
+          order.push('a');
+        });
+        ctx.user('b', function* () {
+          yield* ctx.steps(0);
+          order.push('b');
+        });
+      },
+    };
+    run_schedule({ scenario: sc, strategy: new RunToBlockStrategy(), seed: 0, mutant: null });
+    // A plain step would leave `a` the task to go on: a, then b.
+    expect(order).toEqual(['b', 'a']);
   });
 });

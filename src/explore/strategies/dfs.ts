@@ -6,7 +6,7 @@
 // The bound counts preemptions (switching away from a task that could go on, or advancing time
 // past ready tasks) as iterative context bounding does (Musuvathi and Qadeer, PLDI 2007: every bug
 // of their study within 2), and also every other departure from the default schedule (picking a
-// task other than the oldest ready one when the current one blocked, a fault, a data choice).
+// task other than the default one when the current one blocked, a fault, a data choice).
 // Counting those too is delay bounding (Emmi, Qadeer and Rakamaric, POPL 2011): it keeps the
 // bounded space polynomial in the run's length, where free switches alone would make it
 // exponential in a run of a hundred steps.
