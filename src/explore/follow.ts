@@ -5,8 +5,8 @@
 // together. Here each departure is the task it ran (actor, task name and age), time advancing, or
 // a data value; a run that follows them with one left out keeps the others' meaning.
 import type { FaultName } from '../shared/seam.ts';
-import { decode_pick, type Script } from './decisions.ts';
-import { default_pick, type Choice, type Strategy } from './strategy.ts';
+import { decode_pick, pick_default, type Script } from './decisions.ts';
+import type { Choice, Strategy } from './strategy.ts';
 
 /** What a departure did: `th/name#age` of the task it ran, TIME for advancing time, or a value. */
 export type Chosen = string | number;
@@ -72,7 +72,7 @@ export class FollowStrategy implements Strategy {
       return raw;
     }
     const want = this.follow.get(i);
-    const d = default_pick(ready.length, preferred);
+    const d = pick_default(ready.length, preferred);
     if (want === TIME) return can_advance ? -1 : d;
     if (typeof want !== 'string') return d;
     const j = find(ready, want);

@@ -4,7 +4,8 @@
 // departures is often easier to find afresh. Each decision departs with a small probability.
 import { Rng } from '../shared/rng.ts';
 import type { FaultName } from '../shared/seam.ts';
-import { default_pick, type Choice, type Strategy } from './strategy.ts';
+import { pick_default } from './decisions.ts';
+import type { Choice, Strategy } from './strategy.ts';
 
 export class SparseStrategy implements Strategy {
   private rng = new Rng(0);
@@ -29,7 +30,7 @@ export class SparseStrategy implements Strategy {
   }
 
   pick(ready: readonly Choice[], preferred: number, can_advance: boolean): number {
-    const d = default_pick(ready.length, preferred);
+    const d = pick_default(ready.length, preferred);
     if (!this.departs()) return d;
     // Any other option: another ready task, or advancing time.
     const n = ready.length + (can_advance ? 1 : 0);

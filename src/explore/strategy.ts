@@ -2,6 +2,7 @@
 // Coyote's InterleavingStrategy): every choice the simulator makes goes through it, so a run is
 // determined by the strategy and its seed, and replays exactly.
 import type { FaultName } from '../shared/seam.ts';
+import { pick_default } from './decisions.ts';
 
 /** A runnable task as a strategy sees it. */
 export interface Choice {
@@ -29,10 +30,6 @@ export interface Strategy {
   choose(n: number, what: string): number;
 }
 
-/** The choice that departs from nothing: the preferred task (see `pick`), else the oldest ready. */
-export function default_pick(ready_len: number, preferred: number): number {
-  return preferred >= 0 ? preferred : ready_len > 0 ? 0 : -1;
-}
 
 /**
  * Runs each task until it blocks, the oldest ready task next, and advances time only when
@@ -44,7 +41,7 @@ export class RunToBlockStrategy implements Strategy {
   begin(): void {}
 
   pick(ready: readonly Choice[], preferred: number): number {
-    return default_pick(ready.length, preferred);
+    return pick_default(ready.length, preferred);
   }
 
   fault(name: FaultName, where: string): boolean {
