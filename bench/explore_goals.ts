@@ -14,7 +14,7 @@ import { replay_schedule } from '../src/explore/explore_worker.ts';
 import { SCENARIOS } from '../src/explore/scenarios.ts';
 import { trace_sha256 } from '../src/explore/schedule_file.ts';
 import { shrink } from '../src/explore/shrink.ts';
-import { follower, replayer, run_schedule, sampler } from '../src/explore/run_schedule.ts';
+import { replayer, run_schedule, shrink_helpers } from '../src/explore/run_schedule.ts';
 import { make_strategy, parse_strategy } from '../src/explore/strategies/index.ts';
 import { MUTANTS, type Mutant } from '../src/shared/mutants.ts';
 import { STEP } from '../src/shared/seam.ts';
@@ -161,7 +161,7 @@ async function goal_shrink(): Promise<void> {
       console.log(`${mutant}: not found`);
       continue;
     }
-    const s = shrink(replayer(sc, mutant), f.decisions, f.rule, undefined, { follow: follower(sc, mutant), sample: sampler(sc, mutant) });
+    const s = shrink(replayer(sc, mutant), f.decisions, f.rule, undefined, shrink_helpers(sc, mutant));
     const hashes = new Set<string>();
     for (let i = 0; i < 10; i++) hashes.add(trace_sha256((await replay_schedule(scenario, mutant, [], s.decisions)).trace));
     console.log(

@@ -5,9 +5,9 @@ import { UserError } from '../shared/errors.ts';
 import type { Mutant } from '../shared/mutants.ts';
 import type { FaultName } from '../shared/seam.ts';
 import { run_campaign, type CampaignOptions, type CampaignResult } from './campaign.ts';
-import { follower, replayer, sampler, type ScheduleOutcome } from './run_schedule.ts';
+import { replayer, shrink_helpers, type ScheduleOutcome } from './run_schedule.ts';
 import { load_scenario } from './scenario_file.ts';
-import { shrink, type Departures } from './shrink.ts';
+import { DEFAULT_SHRINK_BUDGET, shrink, type Departures } from './shrink.ts';
 import { parse_strategy } from './strategies/index.ts';
 
 /** words[0]: stop request; words[1 + job]: schedules done by that job. */
@@ -41,12 +41,6 @@ export interface ShrinkAnswer {
   readonly message: string;
   readonly timed_out: boolean;
 }
-
-/**
- * Replays a shrink may try. It converges within this on every built-in scenario, so its result
- * does not depend on the machine's speed; the --shrink time is the safety limit.
- */
-const SHRINK_ATTEMPTS = 4000;
 
 /** Replays a schedule (departures over the default strategy): a shrink attempt, or `replay`. */
 export async function replay_schedule(
@@ -87,11 +81,8 @@ export async function in_pool<T>(run: Promise<unknown>): Promise<T> {
 async function run_task(t: CampaignTask | ShrinkTask): Promise<CampaignResult | ShrinkAnswer> {
   const sc = await load_scenario(t.scenario);
   if (t.kind === 'shrink') {
-    const budget = { attempts: SHRINK_ATTEMPTS, ms: t.budget_ms };
-    const r = shrink(replayer(sc, t.mutant, t.faults), t.decisions, t.rule, budget, {
-      follow: follower(sc, t.mutant, t.faults),
-      sample: sampler(sc, t.mutant, t.faults),
-    });
+    const budget = { ...DEFAULT_SHRINK_BUDGET, ms: t.budget_ms };
+    const r = shrink(replayer(sc, t.mutant, t.faults), t.decisions, t.rule, budget, shrink_helpers(sc, t.mutant, t.faults));
     return { decisions: r.decisions, attempts: r.attempts, message: r.outcome.failure?.message ?? '', timed_out: r.timed_out };
   }
   const { words, job } = t.progress;

@@ -1,7 +1,7 @@
 // Joining the results of a campaign's shards (jobs of one machine, or a CI matrix's JSON files):
 // counts add up, coverage cells add up, the first failure is the earliest schedule of any shard.
 import { UserError } from '../shared/errors.ts';
-import { MUTANTS } from '../shared/mutants.ts';
+import { is_mutant } from '../shared/mutants.ts';
 import { is_fault_list } from '../shared/seam.ts';
 import { keep, type CampaignResult, type FailureRecord } from './campaign.ts';
 
@@ -98,7 +98,7 @@ const or_null = ([test, expected]: Check): Check => [(v) => v === null || test(v
 const FIELDS: Readonly<Record<string, Check>> = {
   scenario: text,
   strategy: text,
-  mutant: [(v) => v === null || (typeof v === 'string' && Object.hasOwn(MUTANTS, v)), 'a mutant name or null'],
+  mutant: [(v) => v === null || is_mutant(v), 'a mutant name or null'],
   faults: [is_fault_list, 'an array of fault names'],
   seed: nat,
   shard: [

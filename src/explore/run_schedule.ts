@@ -11,6 +11,7 @@ import type { SimPool } from './sim/pool.ts';
 import { sim_run, type SimRunOptions, type SimRunResult } from './sim/sim_run.ts';
 import type { RunEnd } from './sim/world.ts';
 import { FollowStrategy, type Chosen, type Followed } from './follow.ts';
+import type { ShrinkHelpers } from './shrink.ts';
 import { SparseStrategy } from './sparse.ts';
 import { make_strategy, parse_strategy } from './strategies/index.ts';
 import type { Strategy } from './strategy.ts';
@@ -163,6 +164,11 @@ export function sampler(
   const enabled = enabled_faults(sc, faults);
   return (seed, rate, any_data) =>
     run_schedule({ scenario: sc, strategy: new SparseStrategy(enabled, rate, any_data), seed, mutant });
+}
+
+/** Every pass of the shrinker for `sc`, as `explore` shrinks. */
+export function shrink_helpers(sc: Scenario, mutant: Mutant | null, faults: readonly FaultName[] = []): ShrinkHelpers {
+  return { follow: follower(sc, mutant, faults), sample: sampler(sc, mutant, faults) };
 }
 
 /** The staprun_killed fault: at a point drawn from the seed staprun dies; later a person rmmods. */

@@ -62,7 +62,7 @@ function check_scenario(s: unknown, name: string): Scenario {
   if (!Number.isInteger(sc.cpus) || (sc.cpus ?? 0) < 1 || (sc.cpus ?? 0) > 64) bad("'cpus' must be an integer in 1..64");
   if (sc.transport !== 'relay' && sc.transport !== 'procfs') bad("'transport' must be 'relay' or 'procfs'");
   if (sc.actors !== undefined && typeof sc.actors !== 'function') bad("'actors' must be a function");
-  if (sc.mutant !== undefined && sc.mutant !== null && !(typeof sc.mutant === 'string' && is_mutant(sc.mutant))) {
+  if (sc.mutant !== undefined && sc.mutant !== null && !is_mutant(sc.mutant)) {
     bad(`'mutant' must be one of: ${Object.keys(MUTANTS).join(', ')}`);
   }
   const faults: unknown = sc.faults;

@@ -102,7 +102,7 @@ export function load_schedule(path: string): ScheduleFile {
   if (typeof s.scenario !== 'string') bad('no scenario');
   if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed >= 2 ** 32) bad('the seed must be an integer in 0..2^32-1');
   if (typeof s.strategy !== 'string' || !known_strategy(s.strategy)) bad(`unknown strategy '${String(s.strategy)}'`);
-  if (s.mutant !== null && !(typeof s.mutant === 'string' && is_mutant(s.mutant))) bad(`unknown mutant`);
+  if (s.mutant !== null && !is_mutant(s.mutant)) bad(`unknown mutant`);
   const faults: unknown = s.faults;
   if (!is_fault_list(faults)) {
     bad('bad fault list');

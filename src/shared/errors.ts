@@ -9,9 +9,9 @@ export class UserError extends Error {
 }
 
 /**
- * A scenario's own code went wrong (its actors() threw, or it asked for an action that does not
- * exist): the user's mistake, not the transport's, so it ends the campaign instead of counting as
- * a failing schedule. The runtimes let every UserError through where they catch an actor's errors.
+ * A scenario's own code went wrong (its actors() or a task threw, or it asked for something that
+ * cannot be: an unknown action, a negative delay; scenario_guard.ts): the user's mistake, not the
+ * transport's, so it ends the campaign instead of counting as a failing schedule. The runtimes let every UserError through where they catch an actor's errors.
  */
 export class ScenarioError extends UserError {
   constructor(message: string) {

@@ -15,6 +15,6 @@ export const MUTANTS = {
 
 export type Mutant = keyof typeof MUTANTS;
 
-export function is_mutant(name: string): name is Mutant {
-  return Object.hasOwn(MUTANTS, name);
+export function is_mutant(name: unknown): name is Mutant {
+  return typeof name === 'string' && Object.hasOwn(MUTANTS, name);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { run_campaign, type CampaignOptions, type FailureRecord } from '../../src/explore/campaign.ts';
 import type { Script } from '../../src/explore/decisions.ts';
 import { replay_schedule } from '../../src/explore/explore_worker.ts';
-import { follower, replayer as replayer_with, run_schedule, sampler, type ScheduleOutcome } from '../../src/explore/run_schedule.ts';
+import { follower, replayer as replayer_with, run_schedule, sampler, shrink_helpers, type ScheduleOutcome } from '../../src/explore/run_schedule.ts';
 import type { Scenario } from '../../src/explore/scenario.ts';
 import { SCENARIOS } from '../../src/explore/scenarios.ts';
 import { trace_sha256 } from '../../src/explore/schedule_file.ts';
@@ -109,7 +109,7 @@ describe('shrink', () => {
     // What went wrong, not on which CPU: the same bug on another CPU is the same crash.
     const what = (m: string): string => m.replace(/^[^:]*: (cpu\d+: )?/, '');
     const replay = replayer_with(sc, 'no-cancel-on-rmmod', [...faults]);
-    const helpers = { follow: follower(sc, 'no-cancel-on-rmmod', [...faults]), sample: sampler(sc, 'no-cancel-on-rmmod', [...faults]) };
+    const helpers = shrink_helpers(sc, 'no-cancel-on-rmmod', [...faults]);
     const shrunk = shrink(replay, crash.decisions, 'crash', { attempts: 4000, ms: 60_000 }, helpers);
     expect(what(shrunk.outcome.failure?.message ?? '')).toBe(what(crash.message));
     expect(what(replay(new Map(shrunk.decisions)).failure?.message ?? '')).toBe(what(crash.message));
