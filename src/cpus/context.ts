@@ -8,11 +8,18 @@ export class HandlerAbort extends Error {}
 
 export interface ContextHost {
   readonly cpu: number;
+  readonly cpus: number;
   readonly target: number;
   /** The probe point whose handler is running. */
   current_pp(): string;
+  current_pid(): number;
+  current_execname(): string;
+  wall_ns(): bigint;
+  jiffies(): number;
   print(text: string): void;
   stp_exit(): void;
+  /** A fatal error: the session errs, the module exits. */
+  fatal(text: string): void;
   oob(text: string): void;
 }
 
@@ -24,13 +31,19 @@ export function make_context(host: ContextHost): ProbeContext {
     println: (s) => host.print(s === undefined ? '\n' : `${to_text(s)}\n`),
     exit: () => host.stp_exit(),
     error: (msg) => {
-      host.oob(`ERROR: ${msg}\n`);
-      host.stp_exit();
+      host.fatal(`ERROR: ${msg}\n`);
       throw new HandlerAbort(msg);
     },
+    softerror: (msg) => host.oob(`ERROR: ${msg}\n`),
     warn: (msg) => host.oob(`WARNING: ${msg}\n`),
     cpu: () => host.cpu,
+    cpus: () => host.cpus,
     target: () => host.target,
     pp: () => host.current_pp(),
+    pid: () => host.current_pid(),
+    tid: () => host.current_pid(),
+    execname: () => host.current_execname(),
+    gettimeofday_ns: () => host.wall_ns(),
+    jiffies: () => host.jiffies(),
   };
 }

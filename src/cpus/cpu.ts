@@ -5,7 +5,7 @@
 // the operations in CPU_OPS, called over the seam (`call('cpuN', op, ...)`).
 import { strict as assert } from 'node:assert';
 import { CtlQueue, type CtlQueueBuffers } from '../shared/ctl_queue.ts';
-import { RELAY_TIMER_MS, TIMER_CATCHUP_MAX } from '../shared/limits.ts';
+import { HZ, RELAY_TIMER_MS, TIMER_CATCHUP_MAX } from '../shared/limits.ts';
 import {
   REALTIME_HEADER_BYTES,
   STP_OOB_DATA,
@@ -14,7 +14,10 @@ import {
   type TransportMode,
   stp_type_name,
 } from '../shared/messages.ts';
-import type { ProbeModuleDef, ProbePoint } from '../shared/probe_module.ts';
+import type { PointKind, ProbeModuleDef, ProbePoint } from '../shared/probe_module.ts';
+import { ModuleError, message_of } from '../shared/errors.ts';
+import { Rng } from '../shared/rng.ts';
+import type { SpinSlice } from '../kernel/module.ts';
 import { RelayWriter, type RelayBuffers } from '../shared/relay_ring.ts';
 import type { Env, Timer } from '../shared/seam.ts';
 import {
@@ -23,6 +26,7 @@ import {
   CPU_WRITTEN,
   EXIT_BY_STP_EXIT_CALL,
   RECORD_SEQ,
+  SESSION_ERROR,
   TRANSPORT_FAILURES,
   cpu_word,
   set_exit_flag,
@@ -37,6 +41,13 @@ export interface CpuLoadArgs {
   readonly words: Int32Array;
   readonly ctl: CtlQueueBuffers;
   readonly trace_handlers: boolean;
+  /** The module's shared memory (its `shared_bytes`), or null. */
+  readonly shared_mem: SharedArrayBuffer | null;
+  /** CPUs of the machine. */
+  readonly cpus: number;
+  /** Wall-clock time at the run's start, ms since the epoch. */
+  readonly epoch_ms: number;
+  readonly spin: SpinSlice;
 }
 
 /** What `_stp_transport_open` hands each CPU. */
@@ -56,7 +67,15 @@ interface Probe {
   readonly handler: (ctx: ProbeContext) => void;
   timer: Timer | null;
   next_due_ns: number;
+  /** `.randomize(M)`: where each period's offset is drawn from (seeded: one seed, one run). */
+  readonly rng: Rng | null;
 }
+
+/** Probe kinds run once, by the kernel, inside probe_start and probe_exit. */
+export type OnceKind = 'begin' | 'end' | 'error';
+
+/** The pid and name of the task a probe interrupted (SystemTap's pid() and execname()). */
+const STAPRUN_TASK = 'staprun';
 
 export const CPU_OPS = [
   'transport_open',
@@ -84,8 +103,15 @@ export class Cpu implements ContextHost {
   private relay_timer: Timer | null = null;
   private registered = false;
   private unloaded = false;
-  private in_handler: string | null = null;
+  private in_handler: Probe | null = null;
+  /** Begin, end and error probes, each list in the order they run (priority, then module order). */
+  private readonly once: Readonly<Record<OnceKind, readonly Probe[]>>;
   private readonly ctx: ProbeContext = make_context(this);
+  private readonly spin: SpinSlice;
+  readonly cpus: number;
+  private readonly epoch_ns: bigint;
+  /** The task begin and end probes run in: staprun's (its pid comes with STP_START). */
+  private staprun_pid = 0;
 
   constructor(
     private readonly env: Env,
@@ -94,16 +120,24 @@ export class Cpu implements ContextHost {
     args: CpuLoadArgs,
   ) {
     this.cpu = cpu;
+    this.cpus = args.cpus;
     this.words = args.words;
     this.ctl = new CtlQueue(args.ctl, env);
     this.trace_handlers = args.trace_handlers;
+    this.spin = args.spin;
+    this.epoch_ns = BigInt(Math.round(args.epoch_ms * 1e3)) * 1000n;
     this.print_buf = new PrintBuffer((r) => this.write_record(r));
     assert(def.probes.length === args.points.length, 'module copy differs from the kernel copy');
     this.probes = def.probes.map((p, i) => {
       const point = args.points[i];
       assert(point !== undefined && point.text === p.point.trim(), 'probe order differs');
-      return { point, handler: p.handler, timer: null, next_due_ns: 0 };
+      const rng = point.randomize_ns > 0 ? new Rng(Math.imul(cpu + 1, 0x9e3779b1) ^ i) : null;
+      return { point, handler: p.handler, timer: null, next_due_ns: 0, rng };
     });
+    const in_order = (kind: PointKind): Probe[] =>
+      this.probes.filter((p) => p.point.kind === kind).sort((a, b) => a.point.priority - b.point.priority);
+    this.once = { begin: in_order('begin'), end: in_order('end'), error: in_order('error') };
+    if (def.attach) attach(def, args, cpu);
   }
 
   /** Kernel, `_stp_transport_open`: where this CPU's output goes from now on. */
@@ -113,20 +147,29 @@ export class Cpu implements ContextHost {
     this.writer = args.relay ? new RelayWriter(args.relay, this.env) : null;
   }
 
-  /** Kernel, inside probe_start: arms this CPU's timer probes. */
+  /**
+   * Kernel, inside probe_start: arms this CPU's probes. Timers are kernel timers armed by the
+   * CPU that runs probe_start; profile, spin and rate probes fire on every CPU.
+   */
   register_probes(args: RegisterArgs): void {
     assert(!this.registered && !this.unloaded, 'register_probes twice');
     this.env.trace('register_probes');
     this.registered = true;
+    const now = this.env.now_ns();
     for (const p of this.probes) {
-      const mine = p.point.kind === 'profile' || (p.point.kind === 'timer' && args.begin_end_timers);
-      if (mine) this.arm(p, this.env.now_ns() + p.point.period_ns);
+      const kind = p.point.kind;
+      if (kind === 'profile' || kind === 'rate' || (kind === 'timer' && args.begin_end_timers)) {
+        this.arm(p, now + this.period_ns(p));
+      } else if (kind === 'spin') {
+        this.arm_spin(p);
+      }
     }
   }
 
-  /** Kernel, probe_start / probe_exit: runs every begin or end probe on this CPU, in order. */
-  run_probes(kind: 'begin' | 'end'): void {
-    for (const p of this.probes) if (p.point.kind === kind) this.fire(p);
+  /** Kernel, probe_start / probe_exit: runs every begin, end or error probe, in their order. */
+  run_probes(kind: OnceKind, staprun_pid: number): void {
+    this.staprun_pid = staprun_pid;
+    for (const p of this.once[kind]) this.fire(p);
   }
 
   /** Kernel, probe_exit: disarms every timer probe; no handler runs here after this. */
@@ -168,35 +211,65 @@ export class Cpu implements ContextHost {
     this.unloaded = true;
   }
 
+  /** The next period of a timer probe: fixed, or drawn around it with `.randomize(M)`. */
+  private period_ns(p: Probe): number {
+    const { period_ns, randomize_ns } = p.point;
+    if (p.rng === null) return period_ns;
+    return period_ns - randomize_ns + p.rng.below(2 * randomize_ns + 1);
+  }
+
   private arm(p: Probe, due_ns: number): void {
     p.next_due_ns = due_ns;
     const ms = Math.max(0, (due_ns - this.env.now_ns()) / 1e6);
     p.timer = this.env.after(ms, this.env.th, p.point.text, () => this.tick(p));
   }
 
-  /** A timer probe's timer fired: run it once per period elapsed (bounded), then re-arm. */
+  /**
+   * A timer probe's timer fired: run it once per period elapsed (bounded: a timer that fell far
+   * behind loses the rest, as a kernel timer does), then re-arm; at once if still behind.
+   */
   private tick(p: Probe): void {
     p.timer = null;
     if (!this.registered) assert.fail(`timer probe ${p.point.text} fired after unregister_probes`);
     const now = this.env.now_ns();
-    const period = p.point.period_ns;
-    const due = Math.min(TIMER_CATCHUP_MAX, Math.floor((now - p.next_due_ns) / period) + 1);
-    for (let i = 0; i < due && this.registered; i++) this.fire(p);
-    if (this.registered) this.arm(p, Math.max(p.next_due_ns + due * period, now));
+    let due = p.next_due_ns;
+    for (let n = 0; due <= now && n < TIMER_CATCHUP_MAX && this.registered; n++) {
+      this.fire(p);
+      due += this.period_ns(p);
+    }
+    if (this.registered) this.arm(p, Math.max(due, now));
+  }
+
+  /** sim.spin: fires back to back, in slices, until unregistered (SpinSlice says how). */
+  private arm_spin(p: Probe): void {
+    p.timer = this.env.after(this.spin.gap_ms, this.env.th, p.point.text, () => this.spin_slice(p));
+  }
+
+  private spin_slice(p: Probe): void {
+    p.timer = null;
+    if (!this.registered) assert.fail(`spin probe ${p.point.text} ran after unregister_probes`);
+    const { firings, slice_ms } = this.spin;
+    const end_ns = this.env.now_ns() + slice_ms * 1e6;
+    // The clock is read once per 64 firings: a clock read costs more than a short handler.
+    for (let n = 1; this.registered; n++) {
+      this.fire(p);
+      if (n >= firings || ((n & 63) === 0 && this.env.now_ns() >= end_ns)) break;
+    }
+    if (this.registered) this.arm_spin(p);
   }
 
   private fire(p: Probe): void {
-    if (this.trace_handlers || p.point.kind === 'begin' || p.point.kind === 'end') {
+    const kind = p.point.kind;
+    if (this.trace_handlers || kind === 'begin' || kind === 'end' || kind === 'error') {
       this.env.trace('handler', { probe: p.point.text });
     }
-    this.in_handler = p.point.text;
+    this.in_handler = p;
     try {
       p.handler(this.ctx);
     } catch (e) {
       if (!(e instanceof HandlerAbort)) {
         const why = e instanceof Error ? e.message : String(e);
-        this.oob(`ERROR: probe ${p.point.text} on cpu ${this.cpu} failed: ${why}\n`);
-        this.stp_exit();
+        this.fatal(`ERROR: probe ${p.point.text} on cpu ${this.cpu} failed: ${why}\n`);
       }
     } finally {
       this.in_handler = null;
@@ -211,7 +284,36 @@ export class Cpu implements ContextHost {
   // ContextHost: what a handler's ctx calls.
 
   current_pp(): string {
-    return this.in_handler ?? '';
+    return this.in_handler?.point.text ?? '';
+  }
+
+  /** Whether the running handler is a begin, end or error probe (run in staprun's syscall). */
+  private in_staprun_task(): boolean {
+    const kind = this.in_handler?.point.kind;
+    return kind === 'begin' || kind === 'end' || kind === 'error';
+  }
+
+  current_pid(): number {
+    return this.in_staprun_task() ? this.staprun_pid : 0;
+  }
+
+  current_execname(): string {
+    return this.in_staprun_task() ? STAPRUN_TASK : `swapper/${this.cpu}`;
+  }
+
+  wall_ns(): bigint {
+    return this.epoch_ns + BigInt(Math.round(this.env.now_ns()));
+  }
+
+  jiffies(): number {
+    return Math.floor(this.env.now_ns() / (1e9 / HZ));
+  }
+
+  /** A fatal run-time error: said on stderr; the session errs and the module exits. */
+  fatal(text: string): void {
+    Atomics.store(this.words, SESSION_ERROR, 1);
+    this.oob(text);
+    this.stp_exit();
   }
 
   print(text: string): void {
@@ -287,6 +389,16 @@ export class Cpu implements ContextHost {
 export function _stp_exit(env: Env, words: Int32Array): void {
   env.trace('_stp_exit');
   set_exit_flag(words, EXIT_BY_STP_EXIT_CALL);
+}
+
+/** Hands a CPU's copy of the module the memory all copies share; its failure is the user's. */
+function attach(def: ProbeModuleDef, args: CpuLoadArgs, cpu: number): void {
+  const shared = args.shared_mem ?? new SharedArrayBuffer(0);
+  try {
+    def.attach?.(shared, { cpu, cpus: args.cpus });
+  } catch (e) {
+    throw new ModuleError(`module: attach() threw on cpu${cpu}: ${message_of(e)}`);
+  }
 }
 
 /** A CPU died in the middle of a handler (the `cpu_crash` fault): its runtime ends the CPU. */

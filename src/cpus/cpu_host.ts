@@ -9,6 +9,7 @@ import {
   type CpuLoadArgs,
   type CpuOp,
   type CpuTransportArgs,
+  type OnceKind,
   type RegisterArgs,
 } from './cpu.ts';
 
@@ -41,7 +42,7 @@ export class CpuHost {
       case 'register_probes':
         return cpu.register_probes(args[0] as RegisterArgs);
       case 'run_probes':
-        return cpu.run_probes(args[0] as 'begin' | 'end');
+        return cpu.run_probes(args[0] as OnceKind, args[1] as number);
       case 'unregister_probes':
         return cpu.unregister_probes();
       case 'relay_flush':

@@ -59,7 +59,7 @@ function* handle_write(k: Kernel, m: StpModule, bytes: Uint8Array): Proc<SysResu
       if (frame.payload.length < START_BYTES) return short(env, type, frame.payload, START_BYTES);
       const pid = read_i32(frame.payload, 0);
       env.trace('recv', { type, pid });
-      return yield* _stp_handle_start(k, m);
+      return yield* _stp_handle_start(k, m, pid);
     }
     case STP_EXIT: {
       env.trace('recv', { type });

@@ -26,7 +26,28 @@ export interface RunShared {
   readonly words: Int32Array;
   readonly ctl: CtlQueueBuffers;
   readonly trace_handlers: boolean;
+  /** Wall-clock time at the run's start, ms since the epoch (default: SIM_EPOCH_MS). */
+  readonly epoch_ms?: number;
 }
+
+/** The simulator's wall clock starts here (2026-01-01T00:00:00Z): one seed, one output. */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * How a CPU runs a `sim.spin` probe: slices of at most `firings` handler runs, each within about
+ * `slice_ms` of its start, and the next slice `gap_ms` later. On real threads a slice takes real
+ * time and the gap is 0 (the CPU's thread takes a turn of its event loop between slices, for the
+ * kernel's calls and its timers); under the simulator time stands still while a task runs, so a
+ * slice is a few firings and the gap is what moves virtual time on.
+ */
+export interface SpinSlice {
+  readonly firings: number;
+  readonly slice_ms: number;
+  readonly gap_ms: number;
+}
+
+export const SIM_SPIN: SpinSlice = { firings: 4, slice_ms: 0, gap_ms: 0.01 };
+export const REAL_SPIN: SpinSlice = { firings: 1 << 20, slice_ms: 1, gap_ms: 0 };
 
 export interface KernelConfig {
   readonly cpus: number;
@@ -35,6 +56,8 @@ export interface KernelConfig {
   readonly relay_mem_limit: number;
   /** Where relay buffers come from (the simulator reuses them across schedules). */
   readonly alloc_relay?: (cpu: number, g: RelayGeometry) => RelayBuffers;
+  /** How CPUs run sim.spin probes (default: SIM_SPIN). */
+  readonly spin?: SpinSlice;
 }
 
 export class StpModule {
@@ -55,6 +78,10 @@ export class StpModule {
   relays: RelayBuffers[] = [];
   buf_size_mb = 0;
   target = 0;
+  /** staprun's pid, from its STP_START request: the task begin and end probes run in. */
+  staprun_pid = 0;
+  /** Memory the module's CPU copies share (its `shared_bytes`), or null. */
+  shared_mem: SharedArrayBuffer | null = null;
   readonly lock: Lock = { name: 'transport_mutex' };
 
   constructor(

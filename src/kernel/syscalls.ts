@@ -10,7 +10,7 @@ import { lock } from '../shared/seam.ts';
 import { all_cpus } from './cpu_calls.ts';
 import type { CpuLoadArgs } from '../cpus/cpu.ts';
 import { _stp_proc_write_cmd } from './control.ts';
-import { StpModule, type Kernel, type ModuleParams } from './module.ts';
+import { SIM_EPOCH_MS, SIM_SPIN, StpModule, type Kernel, type ModuleParams } from './module.ts';
 import { _stp_unregister_procfs, procfs_quiesce } from './procfs.ts';
 import { _stp_transport_close, _stp_transport_init } from './transport.ts';
 
@@ -24,12 +24,19 @@ export function* init_module(k: Kernel, spec: ModuleSpec, params: ModuleParams):
   if (k.module) return fail(EEXIST, `a module (${k.module.spec.name}) is already loaded`);
   const m = new StpModule(spec, params, k.shared);
   k.module = m;
+  // The module's globals: one zeroed buffer all its CPU copies share (a translated script's).
+  const bytes = spec.shared_bytes ?? 0;
+  m.shared_mem = bytes > 0 ? new SharedArrayBuffer(bytes) : null;
   const req: CpuLoadRequest = {
     spec,
     points: spec.points,
     words: k.shared.words,
     ctl: k.shared.ctl,
     trace_handlers: k.shared.trace_handlers,
+    shared_mem: m.shared_mem,
+    cpus: k.config.cpus,
+    epoch_ms: k.shared.epoch_ms ?? SIM_EPOCH_MS,
+    spin: k.config.spin ?? SIM_SPIN,
   };
   try {
     yield* all_cpus(k, 'load', req);

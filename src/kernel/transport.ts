@@ -107,13 +107,14 @@ export function* _stp_transport_open(k: Kernel, m: StpModule, info: TransportInf
  * Kernel thread, on STP_START: runs probe_start() under the transport mutex, then sets the
  * "probe_start finished" flag, then answers with probe_start()'s return value (seed, start-up).
  */
-export function* _stp_handle_start(k: Kernel, m: StpModule): Proc<SysResult> {
+export function* _stp_handle_start(k: Kernel, m: StpModule, pid: number): Proc<SysResult> {
   const env = k.env;
   // Like SystemTap's state cmpxchg: a START out of turn returns at once, with no reply.
   if (m.state !== 'open' || m.removing) {
     return reject(env, EBUSY, `STP_START: the transport is ${m.removing ? 'closing' : m.state}, not open`);
   }
   m.state = 'start_called';
+  m.staprun_pid = pid;
   env.trace('_stp_handle_start');
   let rc: number;
   yield* lock(m.lock);

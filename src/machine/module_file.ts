@@ -4,7 +4,7 @@ import { access, constants } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ModuleError, UserError, message_of } from '../shared/errors.ts';
-import { validate_module, type ModuleSpec } from '../shared/probe_module.ts';
+import { describe_module, type ModuleSpec } from '../shared/probe_module.ts';
 
 export async function load_module_file(path: string): Promise<ModuleSpec> {
   const abs = resolve(path);
@@ -28,7 +28,8 @@ export async function load_module_file(path: string): Promise<ModuleSpec> {
   }
   const name = basename(abs, ext);
   try {
-    return { url, name, points: validate_module(exported, name) };
+    const { points, shared_bytes } = describe_module(exported, name);
+    return { url, name, points, shared_bytes };
   } catch (e) {
     if (e instanceof ModuleError) throw e;
     throw new UserError(`module '${path}': ${message_of(e)}`);

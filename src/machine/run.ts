@@ -4,7 +4,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import * as Comlink from 'comlink';
-import { Kernel, type RunShared } from '../kernel/module.ts';
+import { Kernel, REAL_SPIN, type RunShared } from '../kernel/module.ts';
 import { KERNEL_OPS, write_cmd, type CpuLoadRequest, type KernelOp } from '../kernel/syscalls.ts';
 import { ctl_queue_buffers } from '../shared/ctl_queue.ts';
 import { ScenarioError, UserError, message_of, type SysResult } from '../shared/errors.ts';
@@ -115,7 +115,12 @@ export class Run {
     this.rng = opts.stress ? new Rng(opts.stress.seed) : null;
     this.rings.cpus = machine.cpus.map(() => trace_ring_buffers());
     this.collector = new TraceCollector([this.rings.staprun, ...this.rings.cpus]);
-    this.shared = { words: session_words(cpus), ctl: ctl_queue_buffers(), trace_handlers: opts.trace_handlers };
+    this.shared = {
+      words: session_words(cpus),
+      ctl: ctl_queue_buffers(),
+      trace_handlers: opts.trace_handlers,
+      epoch_ms: this.t0_ms,
+    };
     this.rt = new ThreadRuntime({
       words: this.shared.words,
       ring: this.collector,
@@ -130,7 +135,7 @@ export class Run {
     });
     const mem = Math.min(machine.relay_mem_limit(), opts.relay_mem_limit ?? Infinity);
     this.kernel = new Kernel(
-      { cpus, mutant: opts.mutant, relay_mem_limit: mem },
+      { cpus, mutant: opts.mutant, relay_mem_limit: mem, spin: REAL_SPIN },
       this.rt.env('kernel'),
       this.rt.env('kworker'),
       this.shared,

@@ -13,6 +13,7 @@
 //   6     WORK_RUNNING          kworker (add, sub)      kernel (removal waits for 0)
 //   7     MODULE_STATE          kernel (insmod, rmmod)  people (lsmod), tests
 //   8     CMD_WRITERS           kernel (.cmd writes)    removal waits for 0
+//   9     SESSION_ERROR         CPUs (a fatal error)    kernel: probe_start, probe_exit
 //   10 + 4*cpu + CPU_*          per-CPU record accounting (PROTOCOL.md, "Data")
 
 export const TRACE_SEQ = 0;
@@ -30,6 +31,11 @@ export const MODULE_LOADED = 1;
 export const MODULE_GONE = 2;
 /** `.cmd` writes in progress: removing the control file waits for them (remove_proc_entry). */
 export const CMD_WRITERS = 8;
+/**
+ * A handler hit a fatal error (SystemTap's STAP_SESSION_ERROR): a begin probe's makes
+ * probe_start fail; otherwise error probes run at exit instead of end probes.
+ */
+export const SESSION_ERROR = 9;
 const CPU_BASE = 10;
 const CPU_WORDS = 4;
 

@@ -153,7 +153,8 @@ function* on_ctl(s: Staprun, type: number, payload: Uint8Array): Proc<void> {
       s.env.trace('recv', { type: name, rc });
       if (rc < 0) {
         s.target.kill_target('SIGKILL');
-        s.host.err(`ERROR: probe_start() failed (rc ${rc}): the probes could not be registered`);
+        // A begin probe's own ERROR, already printed, says why; else this line does.
+        if (!s.error_seen) s.host.err(`ERROR: probe_start() failed (rc ${rc}): the probes could not be registered`);
         s.error_seen = true;
         return yield* cleanup_and_exit(s, 0);
       }

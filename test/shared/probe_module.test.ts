@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HZ } from '../../src/shared/limits.ts';
 import { ModuleError } from '../../src/shared/errors.ts';
 import {
+  describe_module,
   instantiate,
   parse_point,
   validate_module,
@@ -22,20 +23,46 @@ function module_error(f: () => unknown): ModuleError {
   throw new Error('did not throw');
 }
 
+/** A point as parse_point gives it, with the defaults for what `fields` leaves out. */
+function pt(text: string, kind: string, fields: { period_ns?: number; priority?: number; randomize_ns?: number } = {}) {
+  return { text, kind, period_ns: 0, priority: 0, randomize_ns: 0, ...fields };
+}
+
 describe('parse_point', () => {
-  it('parses begin and end with no period', () => {
-    expect(parse_point('begin')).toEqual({ text: 'begin', kind: 'begin', period_ns: 0 });
-    expect(parse_point('end')).toEqual({ text: 'end', kind: 'end', period_ns: 0 });
+  it('parses begin, end, error and never with no period', () => {
+    for (const kind of ['begin', 'end', 'error', 'never']) expect(parse_point(kind)).toEqual(pt(kind, kind));
+  });
+
+  it('begin(N), end(N), error(N) carry a priority, negative or positive', () => {
+    expect(parse_point('begin(-1)')).toEqual(pt('begin(-1)', 'begin', { priority: -1 }));
+    expect(parse_point('end(100)')).toEqual(pt('end(100)', 'end', { priority: 100 }));
+    expect(parse_point('error(0)')).toEqual(pt('error(0)', 'error'));
   });
 
   it('trims surrounding white space', () => {
-    expect(parse_point('  begin\t')).toEqual({ text: 'begin', kind: 'begin', period_ns: 0 });
+    expect(parse_point('  begin\t')).toEqual(pt('begin', 'begin'));
     expect(parse_point(' timer.ms(5) ').text).toBe('timer.ms(5)');
   });
 
   it('parses timer.profile at HZ', () => {
-    expect(parse_point('timer.profile')).toEqual({ text: 'timer.profile', kind: 'profile', period_ns: 1e9 / HZ });
+    expect(parse_point('timer.profile')).toEqual(pt('timer.profile', 'profile', { period_ns: 1e9 / HZ }));
     expect(parse_point('timer.profile').period_ns).toBe(1_000_000);
+  });
+
+  it('parses the load generators: sim.spin, and sim.rate(N) at N per second per CPU', () => {
+    expect(parse_point('sim.spin')).toEqual(pt('sim.spin', 'spin'));
+    expect(parse_point('sim.rate(1000)')).toEqual(pt('sim.rate(1000)', 'rate', { period_ns: 1e6 }));
+    expect(parse_point('sim.rate(100000000)').period_ns).toBe(10);
+    expect(module_error(() => parse_point('sim.rate(100000001)')).message).toContain('at most sim.rate(100000000)');
+  });
+
+  it('.randomize(M) draws each period within M of N, in N\'s unit', () => {
+    expect(parse_point('timer.ms(100).randomize(10)')).toEqual(
+      pt('timer.ms(100).randomize(10)', 'timer', { period_ns: 100e6, randomize_ns: 10e6 }),
+    );
+    expect(parse_point('timer.jiffies(5).randomize(2)').randomize_ns).toBe(2e6);
+    expect(module_error(() => parse_point('timer.ms(10).randomize(10)')).message).toContain('M smaller than the period N');
+    expect(module_error(() => parse_point('timer.hz(10).randomize(1)')).message).toContain('timer.hz takes no .randomize');
   });
 
   it.each([
@@ -46,8 +73,12 @@ describe('parse_point', () => {
     ['timer.hz(1)', 1e9],
     ['timer.hz(100)', 10_000_000],
     ['timer.hz(1000000)', 1_000],
+    ['timer.ns(1000)', 1_000],
+    ['timer.s(2)', 2e9],
+    ['timer.sec(1)', 1e9],
+    ['timer.jiffies(3)', 3e9 / HZ],
   ] as const)('%s has a period of %d ns', (text, ns) => {
-    expect(parse_point(text)).toEqual({ text, kind: 'timer', period_ns: ns });
+    expect(parse_point(text)).toEqual(pt(text, 'timer', { period_ns: ns }));
   });
 
   it('timer.hz(3) has a period of a third of a second', () => {
@@ -64,18 +95,26 @@ describe('parse_point', () => {
     'timer.ms(abc)',
     'timer.ms(5',
     'timer.ms(5)x',
-    'timer.s(5)',
-    'timer.sec(1)',
+    'timer.minutes(1)',
     'timer.ms(99999999999999999999)',
+    'timer.ms(5).randomize()',
     'kernel.function("sys_open")',
-    'begin(1)',
+    'begin(1.5)',
+    'begin()',
+    'never(1)',
+    'sim.rate(0)',
+    'sim.spin(1)',
     'BEGIN',
     '',
     'timer',
   ])('rejects %j, naming the point and the known points', (text) => {
     const e = module_error(() => parse_point(text));
     expect(e.message).toContain(`'${text}'`);
-    expect(e.message).toContain('known: begin, end, timer.ms(N), timer.us(N), timer.hz(N), timer.profile');
+    expect(e.message).toContain('known: begin, end, error (each with an optional (N)), never, timer.ms|us|ns|s|sec|jiffies(N)');
+  });
+
+  it('rejects a timer faster than 1 us', () => {
+    expect(module_error(() => parse_point('timer.ns(999)')).message).toContain('at least 1000 ns');
   });
 
   it('rejects timer.hz above 1000000', () => {
@@ -180,6 +219,28 @@ describe('validate_module', () => {
     expect(e.message).toMatch(/^module 'bad': unknown probe point 'timer\.ms\(0\)'/);
     const hz = module_error(() => validate_module({ probes: [{ point: 'timer.hz(2000000)', handler: noop }] }, 'fast'));
     expect(hz.message).toBe("module 'fast': probe point 'timer.hz(2000000)': at most timer.hz(1000000)");
+  });
+});
+
+describe('describe_module', () => {
+  const probes = [{ point: 'begin', handler: noop }];
+
+  it('gives the shared memory a module asks for, 0 when it asks for none', () => {
+    expect(describe_module({ probes }, 'm').shared_bytes).toBe(0);
+    expect(describe_module({ probes, shared_bytes: 4096, attach: noop }, 'm').shared_bytes).toBe(4096);
+    expect(describe_module(() => ({ probes, shared_bytes: 8 }), 'm').shared_bytes).toBe(8);
+  });
+
+  it.each([-1, 1.5, '64', 2 ** 31, NaN])('refuses shared_bytes %j', (bytes) => {
+    expect(module_error(() => describe_module({ probes, shared_bytes: bytes }, 'g')).message).toContain(
+      "module 'g': 'shared_bytes' must be a whole number of bytes",
+    );
+  });
+
+  it('refuses an attach that is not a function', () => {
+    expect(module_error(() => describe_module({ probes, attach: 5 }, 'g')).message).toBe(
+      "module 'g': 'attach' must be a function",
+    );
   });
 });
 

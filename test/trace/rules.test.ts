@@ -281,6 +281,16 @@ describe('rule 7: nothing runs after it is cancelled', () => {
     const t = swap(C, end_probe, k('probe_exit:done'));
     expect_broken(t, 7, [end_probe]);
   });
+
+  it('end(N) and error probes inside probe_exit are end probes; a timer probe there is not', () => {
+    for (const probe of ['end(-5)', 'error', 'error(3)']) {
+      const t = alter(C, ev('cpu0', 'handler', { probe: 'end' }), { probe });
+      expect(RULES[6]?.check(t), probe).toEqual([]);
+    }
+    const t = alter(C, ev('cpu0', 'handler', { probe: 'end' }), { probe: 'timer.ms(5)' });
+    const late = find_last(t, ev('cpu0', 'handler', { probe: 'timer.ms(5)' }));
+    expect_broken(t, 7, [late, ev('cpu0', 'unregister_probes')]);
+  });
 });
 
 describe('rule 8: procfs goes last, then the module', () => {

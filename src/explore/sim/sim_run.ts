@@ -7,7 +7,7 @@ import { KERNEL_OPS, type CpuLoadRequest, type KernelOp } from '../../kernel/sys
 import type { Mutant } from '../../shared/mutants.ts';
 import {
   instantiate,
-  validate_module,
+  describe_module,
   type ModuleSpec,
   type ProbeModuleExport,
 } from '../../shared/probe_module.ts';
@@ -81,7 +81,8 @@ function builtin_spec(m: SimModule): ModuleSpec {
   const key = m.exported as object;
   let spec = specs.get(key);
   if (!spec) {
-    spec = { url: `builtin:${m.name}`, name: m.name, points: validate_module(m.exported, m.name) };
+    const { points, shared_bytes } = describe_module(m.exported, m.name);
+    spec = { url: `builtin:${m.name}`, name: m.name, points, shared_bytes };
     specs.set(key, spec);
   }
   return spec;

@@ -89,8 +89,11 @@ class Mailbox {
   }
 }
 
+/** A pending timer: setTimeout's handle, or setImmediate's for a timer due now. */
+type Handle = NodeJS.Timeout | NodeJS.Immediate;
+
 interface RealTimer extends Timer {
-  readonly handle: NodeJS.Timeout | null;
+  readonly handle: Handle | null;
 }
 
 interface RealTask extends TaskRef {
@@ -99,7 +102,7 @@ interface RealTask extends TaskRef {
 
 export class ThreadRuntime {
   private readonly rng: Rng | null;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<Handle>();
   private readonly mailboxes = new Map<Thread, Mailbox>();
   private readonly mutexes = new WeakMap<Lock, Mutex>();
   private readonly releases = new WeakMap<Lock, () => void>();
@@ -148,7 +151,7 @@ export class ThreadRuntime {
   /** Clears every pending timer; later timers and spawns are refused. */
   close(): void {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) clear(t);
     this.timers.clear();
   }
 
@@ -235,11 +238,16 @@ export class ThreadRuntime {
     this.releases.set(l, await m.acquire());
   }
 
-  private timeout(ms: number, fn: () => void): NodeJS.Timeout {
-    const handle = setTimeout(() => {
+  /**
+   * Runs fn after ms. A delay of 0 (a timer due now, a spin probe's next slice) is a setImmediate:
+   * it runs after the events already waiting, without setTimeout's 1 ms floor.
+   */
+  private timeout(ms: number, fn: () => void): Handle {
+    const run = (): void => {
       this.timers.delete(handle);
       fn();
-    }, ms);
+    };
+    const handle: Handle = ms > 0 ? setTimeout(run, ms) : setImmediate(run);
     this.timers.add(handle);
     return handle;
   }
@@ -282,7 +290,7 @@ export class ThreadRuntime {
       cancel: (timer: Timer): boolean => {
         const { handle } = timer as RealTimer;
         if (handle === null || !this.timers.has(handle)) return false;
-        clearTimeout(handle);
+        clear(handle);
         this.timers.delete(handle);
         return true;
       },
@@ -303,3 +311,8 @@ export class ThreadRuntime {
   }
 }
 
+function clear(h: Handle): void {
+  // Only a Timeout can be refreshed.
+  if ('refresh' in h) clearTimeout(h);
+  else clearImmediate(h);
+}

@@ -31,7 +31,7 @@ export class NothingAfterCancel implements Scanner {
         return;
       case 'handler': {
         const u = this.unregistered?.get(th);
-        if (u && !(this.in_probe_exit && e.probe === 'end')) this.late(e, u);
+        if (u && !(this.in_probe_exit && is_exit_probe(e.probe))) this.late(e, u);
         return;
       }
     }
@@ -45,6 +45,10 @@ export class NothingAfterCancel implements Scanner {
   end(): Violation[] {
     return this.found.list;
   }
+}
+
+function is_exit_probe(probe: unknown): boolean {
+  return typeof probe === 'string' && /^(end|error)(\(-?\d+\))?$/.test(probe);
 }
 
 export const rule7_nothing_after_cancel: RuleCheck = (events, opts) =>
