@@ -167,7 +167,7 @@ describe('module hooks', () => {
     const buffers = new Set<SharedArrayBuffer>();
     const r = run(
       () => {
-        let words = new Int32Array(0);
+        let words = new Int32Array(new SharedArrayBuffer(0));
         return {
           shared_bytes: 64,
           attach(shared, info) {
