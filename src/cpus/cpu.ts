@@ -18,17 +18,21 @@ import type { PointKind, ProbeModuleDef, ProbePoint } from '../shared/probe_modu
 import { ModuleError, message_of } from '../shared/errors.ts';
 import { Rng } from '../shared/rng.ts';
 import type { SpinSlice } from '../kernel/module.ts';
-import { RelayWriter, type RelayBuffers } from '../shared/relay_ring.ts';
+import { RelayWriter, type PayloadSource, type RelayBuffers } from '../shared/relay_ring.ts';
 import type { Env, Timer } from '../shared/seam.ts';
 import {
   CPU_DROPPED,
   CPU_DROPPED_BYTES,
+  CPU_OVERWRITTEN,
+  CPU_OVERWRITTEN_BYTES,
   CPU_WRITTEN,
   EXIT_BY_STP_EXIT_CALL,
   RECORD_SEQ,
   SESSION_ERROR,
   TRANSPORT_FAILURES,
-  cpu_word,
+  counts_view,
+  cpu_count,
+  cpu_pending,
   set_exit_flag,
 } from '../shared/session_shared.ts';
 import { HandlerAbort, make_context, type ContextHost } from './context.ts';
@@ -55,6 +59,8 @@ export interface CpuTransportArgs {
   readonly mode: TransportMode;
   readonly relay: RelayBuffers | null;
   readonly target: number;
+  /** Flight recorder: a full relay buffer overwrites its oldest sub-buffer. */
+  readonly overwrite: boolean;
 }
 
 /** Which probes a CPU registers: cpu0 runs probe_start, so it owns begin, end and timers. */
@@ -112,6 +118,17 @@ export class Cpu implements ContextHost {
   private readonly epoch_ns: bigint;
   /** The task begin and end probes run in: staprun's (its pid comes with STP_START). */
   private staprun_pid = 0;
+  /** The run's counts (session_shared.ts), and this CPU's indices into them. */
+  private readonly counts: Float64Array;
+  private readonly c_written: number;
+  private readonly c_dropped: number;
+  private readonly c_dropped_bytes: number;
+  private readonly pending_word: number;
+  /** Mirrors this CPU's CPU_PENDING word: records committed and not yet published. */
+  private pending = false;
+  /** Drops since the last trace of them: one `drop` event per burst, not per record. */
+  private burst_records = 0;
+  private burst_bytes = 0;
 
   constructor(
     private readonly env: Env,
@@ -126,7 +143,12 @@ export class Cpu implements ContextHost {
     this.trace_handlers = args.trace_handlers;
     this.spin = args.spin;
     this.epoch_ns = BigInt(Math.round(args.epoch_ms * 1e3)) * 1000n;
-    this.print_buf = new PrintBuffer((r) => this.write_record(r));
+    this.print_buf = new PrintBuffer((r, len) => this.write_record(r, len));
+    this.counts = counts_view(args.words);
+    this.c_written = cpu_count(cpu, CPU_WRITTEN);
+    this.c_dropped = cpu_count(cpu, CPU_DROPPED);
+    this.c_dropped_bytes = cpu_count(cpu, CPU_DROPPED_BYTES);
+    this.pending_word = cpu_pending(cpu);
     assert(def.probes.length === args.points.length, 'module copy differs from the kernel copy');
     this.probes = def.probes.map((p, i) => {
       const point = args.points[i];
@@ -144,7 +166,7 @@ export class Cpu implements ContextHost {
   transport_open(args: CpuTransportArgs): void {
     this.mode = args.mode;
     this.target = args.target;
-    this.writer = args.relay ? new RelayWriter(args.relay, this.env) : null;
+    this.writer = args.relay ? new RelayWriter(args.relay, this.env, args.overwrite) : null;
   }
 
   /**
@@ -188,11 +210,24 @@ export class Cpu implements ContextHost {
     this.publish();
   }
 
-  /** Makes committed records visible to the reader; with detailed tracing, notes the fill. */
+  /**
+   * Makes committed records visible to the reader, then says so (CPU_PENDING: in that order, so
+   * staprun never takes a missing number for lost while it is on its way); with detailed
+   * tracing, notes the fill.
+   */
   private publish(): void {
+    this.trace_drops();
     const w = this.writer;
     if (w === null) return;
     w.publish();
+    if (w.overwritten > 0) {
+      this.counts[cpu_count(this.cpu, CPU_OVERWRITTEN)] = w.overwritten;
+      this.counts[cpu_count(this.cpu, CPU_OVERWRITTEN_BYTES)] = w.overwritten_bytes;
+    }
+    if (this.pending) {
+      this.pending = false;
+      Atomics.store(this.words, this.pending_word, 0);
+    }
     if (this.trace_handlers) this.env.trace('relay_fill', { used: w.used() });
   }
 
@@ -200,7 +235,7 @@ export class Cpu implements ContextHost {
   relay_close(): void {
     if (this.relay_timer) this.env.cancel(this.relay_timer);
     this.relay_timer = null;
-    this.writer?.publish();
+    this.publish();
     this.writer = null;
   }
 
@@ -338,47 +373,69 @@ export class Cpu implements ContextHost {
     this.ctl.publish(r, STP_OOB_DATA, [encoder.encode(text)]);
   }
 
-  private write_record(record: Uint8Array): void {
-    Atomics.add(this.words, cpu_word(this.cpu, CPU_WRITTEN), 1);
-    if (this.mode === STP_TRANSPORT_PROC) this.write_realtime(record);
-    else this.write_relay(record);
+  private write_record(src: PayloadSource, len: number): void {
+    this.counts[this.c_written] = (this.counts[this.c_written] as number) + 1;
+    if (this.mode === STP_TRANSPORT_PROC) this.write_realtime(src, len);
+    else this.write_relay(src, len);
   }
 
-  private write_relay(record: Uint8Array): void {
+  private write_relay(src: PayloadSource, len: number): void {
     const w = this.writer;
     // After _stp_transport_close this is the kernel's use-after-free (PR5963's oops), so a crash.
     assert(w !== null, 'relay write with no open transport (before _stp_transport_open or after _stp_transport_close)');
-    if (this.env.fault('relay_full', this.env.th) || !w.reserve(record.length)) {
-      this.drop(record.length);
+    if (this.env.fault('relay_full', this.env.th) || !w.reserve(len)) {
+      this.drop(len);
       return;
     }
-    w.commit(Atomics.add(this.words, RECORD_SEQ, 1), record);
+    if (this.burst_records > 0) this.trace_drops();
+    this.will_publish();
+    w.commit(Atomics.add(this.words, RECORD_SEQ, 1), src, len);
     this.relay_timer ??= this.env.after(RELAY_TIMER_MS, this.env.th, 'relay timer', () => {
       this.relay_timer = null;
       this.publish();
     });
   }
 
-  private write_realtime(record: Uint8Array): void {
+  /** Before taking a sequence number: staprun must wait for this CPU to publish it. */
+  private will_publish(): void {
+    if (this.pending) return;
+    this.pending = true;
+    Atomics.store(this.words, this.pending_word, 1);
+  }
+
+  private write_realtime(src: PayloadSource, len: number): void {
     const r = this.env.fault('ctl_pool_exhausted', this.env.th) ? null : this.ctl.reserve();
     if (r === null) {
-      this.drop(record.length);
+      this.drop(len);
       return;
     }
+    if (this.burst_records > 0) this.trace_drops();
+    this.will_publish();
     const seq = Atomics.add(this.words, RECORD_SEQ, 1);
     const header = new Uint8Array(REALTIME_HEADER_BYTES);
     const view = new DataView(header.buffer);
     view.setUint32(0, seq >>> 0, true);
     view.setUint32(4, this.cpu, true);
     this.env.trace('send', { type: stp_type_name(STP_REALTIME_DATA), to: 'staprun', rseq: seq });
-    this.ctl.publish(r, STP_REALTIME_DATA, [header, record]);
+    this.ctl.publish(r, STP_REALTIME_DATA, [header, src.u8.subarray(0, len)]);
+    this.pending = false;
+    Atomics.store(this.words, this.pending_word, 0);
   }
 
+  /** A record that did not fit: counted (the kernel adds drops to its transport failures). */
   private drop(bytes: number): void {
-    Atomics.add(this.words, cpu_word(this.cpu, CPU_DROPPED), 1);
-    Atomics.add(this.words, cpu_word(this.cpu, CPU_DROPPED_BYTES), bytes);
-    Atomics.add(this.words, TRANSPORT_FAILURES, 1);
-    this.env.trace('drop', { bytes });
+    this.counts[this.c_dropped] = (this.counts[this.c_dropped] as number) + 1;
+    this.counts[this.c_dropped_bytes] = (this.counts[this.c_dropped_bytes] as number) + bytes;
+    this.burst_records++;
+    this.burst_bytes += bytes;
+  }
+
+  /** One `drop` event for the records dropped since the last one. */
+  private trace_drops(): void {
+    if (this.burst_records === 0) return;
+    this.env.trace('drop', { bytes: this.burst_bytes, records: this.burst_records });
+    this.burst_records = 0;
+    this.burst_bytes = 0;
   }
 }
 

@@ -19,6 +19,11 @@ export type TransportState = 'loaded' | 'open' | 'start_called' | 'started' | 's
 /** Build-time choices of the module (stap -b chose relayfs in era A). */
 export interface ModuleParams {
   readonly transport: 'relay' | 'procfs';
+  /**
+   * Flight recorder (stap -F): a full relay buffer overwrites its oldest sub-buffer instead of
+   * dropping the record, and staprun reads the buffers once, at exit.
+   */
+  readonly overwrite?: boolean;
 }
 
 /** What every thread of one run shares, created by the runtime before the module loads. */

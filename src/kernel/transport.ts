@@ -2,7 +2,8 @@
 // `_stp_transport_open` on STP_TRANSPORT_INFO, `_stp_handle_start` on STP_START,
 // `_stp_cleanup_and_exit` on every way out, and `_stp_transport_close` on removal.
 import { strict as assert } from 'node:assert';
-import { EBUSY, OK, type SysResult } from '../shared/errors.ts';
+import { EBUSY, EINVAL, OK, type SysResult } from '../shared/errors.ts';
+import type { CpuTransportArgs } from '../cpus/cpu.ts';
 import {
   RELAY_DEFAULT_N_SUBBUFS,
   RELAY_SUBBUF_BYTES,
@@ -21,14 +22,22 @@ import {
   encode_start,
   encode_transport_info,
 } from '../shared/messages.ts';
-import { relay_buffers, type RelayGeometry } from '../shared/relay_ring.ts';
+import {
+  RELAY_RECORD_MAX_BYTES,
+  relay_buffers,
+  relay_geometry_problem,
+  type RelayGeometry,
+} from '../shared/relay_ring.ts';
 import type { Env, Proc } from '../shared/seam.ts';
 import { lock, STEP } from '../shared/seam.ts';
 import { all_cpus, cpu_call } from './cpu_calls.ts';
 import {
+  CPU_DROPPED,
   EXIT_BY_CLEANUP,
   START_FINISHED,
   TRANSPORT_FAILURES,
+  counts_view,
+  cpu_count,
   set_exit_flag,
 } from '../shared/session_shared.ts';
 import { _stp_ctl_send, reject } from './control.ts';
@@ -47,14 +56,29 @@ export function* _stp_transport_init(k: Kernel, m: StpModule): Proc<number> {
 
 const MiB = 1024 * 1024;
 
+/** Bytes as MB, to two decimals at most. */
+function mib(bytes: number): number {
+  return Math.round((bytes / MiB) * 100) / 100;
+}
+
 /**
- * The geometry for `buf_size` MB per CPU (0: the era-A default of 16 x 64 KiB), shrunk to what
- * the machine grants, as a module chooses and reports its geometry.
+ * The geometry a module chooses from staprun's request, as it reports it back: the exact
+ * n_subbufs x subbuf_size asked for, else `buf_size` MB per CPU in 64 KiB sub-buffers, else the
+ * era-A default of 16 x 64 KiB; in each case no more sub-buffers than the machine's memory
+ * grants, and never fewer than hold two maximal records. Null when the request is malformed.
  */
-export function relay_geometry(buf_size_mb: number, cpus: number, mem_limit: number): RelayGeometry {
-  const wanted = buf_size_mb > 0 ? (buf_size_mb * MiB) / RELAY_SUBBUF_BYTES : RELAY_DEFAULT_N_SUBBUFS;
-  const fits = Math.floor(mem_limit / (cpus * RELAY_SUBBUF_BYTES));
-  return { n_subbufs: Math.max(2, Math.min(wanted, fits)), subbuf_size: RELAY_SUBBUF_BYTES };
+export function relay_geometry(info: TransportInfo, cpus: number, mem_limit: number): RelayGeometry | null {
+  const exact = info.n_subbufs > 0 || info.subbuf_size > 0;
+  if (exact && relay_geometry_problem(info) !== null) return null;
+  const size = exact ? info.subbuf_size : RELAY_SUBBUF_BYTES;
+  const wanted = exact
+    ? info.n_subbufs
+    : info.buf_size > 0
+      ? Math.ceil((info.buf_size * MiB) / size)
+      : RELAY_DEFAULT_N_SUBBUFS;
+  const least = Math.max(2, Math.ceil((2 * RELAY_RECORD_MAX_BYTES) / size));
+  const fits = Math.floor(mem_limit / (cpus * size));
+  return { n_subbufs: Math.max(least, Math.min(wanted, fits)), subbuf_size: size };
 }
 
 /**
@@ -73,19 +97,25 @@ export function* _stp_transport_open(k: Kernel, m: StpModule, info: TransportInf
     }
     const relay = m.params.transport === 'relay';
     const mode = relay ? STP_TRANSPORT_RELAYFS : STP_TRANSPORT_PROC;
-    const g = relay_geometry(info.buf_size, k.config.cpus, k.config.relay_mem_limit);
+    const g = relay_geometry(info, k.config.cpus, k.config.relay_mem_limit);
+    if (g === null) {
+      return reject(env, EINVAL, `STP_TRANSPORT_INFO: no relay buffers of ${info.n_subbufs} x ${info.subbuf_size} bytes`);
+    }
     env.trace('_stp_transport_open', { mode, n_subbufs: relay ? g.n_subbufs : 0, subbuf_size: relay ? g.subbuf_size : 0 });
     m.mode = mode;
     m.target = info.target;
     m.buf_size_mb = (g.n_subbufs * g.subbuf_size) / MiB;
     const alloc = k.config.alloc_relay ?? ((_cpu: number, geometry: RelayGeometry) => relay_buffers(geometry));
     m.relays = relay ? k.cpus().map((cpu) => alloc(cpu, g)) : [];
+    const overwrite = relay && m.params.overwrite === true;
     for (const cpu of k.cpus()) {
-      yield* cpu_call(k, cpu, 'transport_open', { mode, relay: m.relays[cpu] ?? null, target: m.target });
+      const args: CpuTransportArgs = { mode, relay: m.relays[cpu] ?? null, target: m.target, overwrite };
+      yield* cpu_call(k, cpu, 'transport_open', args);
     }
     m.state = 'open';
-    if (relay && info.buf_size > 0 && m.buf_size_mb < info.buf_size) {
-      const text = `WARNING: relay buffers of ${info.buf_size} MB per CPU do not fit; using ${m.buf_size_mb} MB\n`;
+    const asked = info.n_subbufs > 0 ? info.n_subbufs * info.subbuf_size : info.buf_size * MiB;
+    if (relay && asked > g.n_subbufs * g.subbuf_size) {
+      const text = `WARNING: relay buffers of ${mib(asked)} MB per CPU do not fit; using ${mib(g.n_subbufs * g.subbuf_size)} MB\n`;
       yield* _stp_ctl_send(k, env, STP_OOB_DATA, encode_oob(text), { text });
     }
     const reply: TransportInfo = {
@@ -156,7 +186,7 @@ export function* _stp_cleanup_and_exit(k: Kernel, env: Env, m: StpModule, arg: 0
   env.trace('_stp_cleanup_and_exit', { arg });
   if (set_exit_flag(m.words, EXIT_BY_CLEANUP)) env.trace('exit_flag', { by: 'cleanup' });
   if (m.probes_registered) yield* probe_exit(k, env, m);
-  const failures = Atomics.load(m.words, TRANSPORT_FAILURES);
+  const failures = transport_failures(k, m);
   if (failures > 0) {
     const text = `WARNING: There were ${failures} transport failures.\n`;
     yield* _stp_ctl_send(k, env, STP_OOB_DATA, encode_oob(text), { text });
@@ -168,6 +198,17 @@ export function* _stp_cleanup_and_exit(k: Kernel, env: Env, m: StpModule, arg: 0
   }
   yield* relay_flush_all(k, m);
   yield* _stp_ctl_send(k, env, STP_EXIT, encode_exit(arg), { arg });
+}
+
+/**
+ * `_stp_transport_failures`: the kernel's own (control messages given up) plus every record a
+ * CPU dropped, which the CPUs count each on its own, away from the words other CPUs write.
+ */
+function transport_failures(k: Kernel, m: StpModule): number {
+  const counts = counts_view(m.words);
+  let n = Atomics.load(m.words, TRANSPORT_FAILURES);
+  for (const cpu of k.cpus()) n += counts[cpu_count(cpu, CPU_DROPPED)] as number;
+  return n;
 }
 
 function* relay_flush_all(k: Kernel, m: StpModule): Proc<void> {

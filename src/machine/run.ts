@@ -44,6 +44,15 @@ export interface RunOptions {
   readonly err_path?: string | null;
   /** `-b`, MB per CPU; 0 for the module's default. */
   readonly buf_size_mb: number;
+  /** `--subbufs N --subbuf-size BYTES`: the relay geometry exactly (both, or neither). */
+  readonly n_subbufs?: number;
+  readonly subbuf_size?: number;
+  /** `-F`: flight recorder (overwrite the oldest data; read at exit). */
+  readonly overwrite?: boolean;
+  /** `--bulk`: one output file per CPU. */
+  readonly bulk?: boolean;
+  /** `-S SIZE_MB[,N]`: rotate the output files. */
+  readonly rotate?: { readonly size_mb: number; readonly keep: number | null } | null;
   readonly timeout_s: number | null;
   readonly at: readonly TimedAction[];
   readonly faults: readonly FaultName[];
@@ -79,6 +88,7 @@ export interface RunResult {
 }
 
 const POLL_MS = 5;
+const MIB = 1 << 20;
 const TRACE_DRAIN_MS = 50;
 const KILLED_CODE = 137;
 
@@ -230,18 +240,22 @@ export class Run {
     const start: StaprunStart = {
       opts: {
         module: this.opts.module,
-        params: { transport: this.opts.transport },
+        params: { transport: this.opts.transport, overwrite: this.opts.overwrite ?? false },
         cmd: this.opts.cmd,
         buf_size_mb: this.opts.buf_size_mb,
+        n_subbufs: this.opts.n_subbufs ?? 0,
+        subbuf_size: this.opts.subbuf_size ?? 0,
         timeout_s: this.opts.timeout_s,
         mutant: this.opts.mutant,
+        bulk: this.opts.bulk ?? false,
+        rotate_bytes: this.opts.rotate ? this.opts.rotate.size_mb * MIB : 0,
       },
       shared: this.shared,
       cpus: this.machine.cpus.length,
       ring: this.rings.staprun,
       t0_ms: this.t0_ms,
       kernel_port: port2,
-      out_path: this.opts.out_path,
+      files: { path: this.opts.out_path, bulk: this.opts.bulk ?? false, rotate: this.opts.rotate ?? null },
       err_path: this.opts.err_path ?? null,
       ...this.jitter(),
     };

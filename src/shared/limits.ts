@@ -31,6 +31,12 @@ export const RELAY_MAX_SHARE_OF_FREE_MEM = 0.5;
 /** Each relay record: u32 sequence + u32 length + payload, padded to 4 bytes. */
 export const RELAY_RECORD_HEADER_BYTES = 8;
 
+/**
+ * staprun gives up on a missing record sequence number after this long, if no CPU publishes it
+ * (a CPU that died): the serializer's straggler wait (reference section 7.4, about 2 s).
+ */
+export const STAPRUN_STRAGGLER_MS = 2000;
+
 /** staprun's relay readers poll at least this often even without a wakeup (reader_timeout_ms). */
 export const STAPRUN_READER_TIMEOUT_MS = 200;
 /** A CPU publishes committed relay data to its reader at least this often (relay timer). */

@@ -19,27 +19,29 @@ import {
   read_u32,
   stp_type_name,
 } from '../shared/messages.ts';
-import type { RelayReader } from '../shared/relay_ring.ts';
 import type { Env, Fields, Proc, Timer } from '../shared/seam.ts';
-import { call, recv, STEP } from '../shared/seam.ts';
-import { cpu_counts } from '../shared/session_shared.ts';
+import { call, recv, STEP, wait } from '../shared/seam.ts';
+import { STAPRUN_READER_TIMEOUT_MS } from '../shared/limits.ts';
 import type { RunShared } from '../kernel/module.ts';
 import type { StaprunHost, StaprunMail } from './host.ts';
 import type { StaprunOptions } from './options.ts';
-import { SequenceMerger } from './merger.ts';
-import { ctl_reader, drain_relays, relay_open } from './relay_reader.ts';
+import { MERGE_FULL, MERGE_MORE } from './merger.ts';
+import { StaprunOutput } from './output.ts';
+import { exit_report } from './report.ts';
+import { ctl_reader, relay_open, stop_readers } from './relay_reader.ts';
 import { Target } from './target.ts';
 
 export class Staprun {
   readonly target: Target;
-  readonly merger: SequenceMerger;
+  readonly out: StaprunOutput;
   /** STP_EXIT has been written (path 1 starts once). */
   exit_sent = false;
   /** cleanup_and_exit has begun: readers drain and stop. */
   stopping = false;
+  /** cleanup_and_exit's argument: 0 removes the module at the end, 1 does not. */
+  exit_arg: 0 | 1 = 0;
   started = false;
   error_seen = false;
-  relay_readers: RelayReader[] = [];
   timeout: Timer | null = null;
   /** The exit status once cleanup_and_exit has run. */
   code: number | null = null;
@@ -53,7 +55,9 @@ export class Staprun {
   ) {
     assert(env.th === 'staprun');
     this.target = new Target(env, host);
-    this.merger = new SequenceMerger((d) => host.out(d));
+    this.out = new StaprunOutput(env, host, opts, shared.words, cpus, (error) =>
+      env.send('staprun', { kind: 'output_error', error } satisfies StaprunMail),
+    );
   }
 
   mutant(name: string): boolean {
@@ -80,8 +84,8 @@ export function* init_stp(s: Staprun): Proc<boolean> {
   if (s.opts.cmd !== null) s.target.fork_target(s.opts.cmd);
   const info = {
     buf_size: s.opts.buf_size_mb,
-    subbuf_size: 0,
-    n_subbufs: 0,
+    subbuf_size: s.opts.subbuf_size ?? 0,
+    n_subbufs: s.opts.n_subbufs ?? 0,
     transport_mode: 0,
     merge: 0,
     target: s.target.pid,
@@ -120,6 +124,8 @@ function* stp_main_loop_on_message(s: Staprun, mail: StaprunMail): Proc<void> {
       return yield* on_ctl(s, mail.type, mail.payload);
     case 'signal':
       s.env.trace('signal', { name: mail.name });
+      // Once stopping, a signal gives up on output a stalled reader will not take.
+      if (s.stopping) s.out.abandon();
       return yield* send_exit(s);
     case 'timeout':
       s.env.trace('signal', { name: 'timeout' });
@@ -134,6 +140,14 @@ function* stp_main_loop_on_message(s: Staprun, mail: StaprunMail): Proc<void> {
       s.env.trace('ctl_closed');
       s.host.err('WARNING: the module went away without STP_EXIT');
       return yield* cleanup_and_exit(s, 1);
+    case 'output_error':
+      // A reader gone (EPIPE) or a write that failed: as staprun's reader threads do on a write
+      // error, shut down as on SIGTERM (path 1). What is left is counted lost and reported at exit.
+      s.env.trace('output_error', { code: mail.error.code });
+      if (mail.error.code !== 'EPIPE') s.error_seen = true;
+      return yield* send_exit(s);
+    case 'output_drained':
+      return yield* cleanup_finish(s);
   }
 }
 
@@ -194,30 +208,60 @@ function* send_exit(s: Staprun): Proc<void> {
 }
 
 /**
- * Drains every buffer, reports drops, removes the module only when `arg` is 0 (STP_EXIT(0), or a
- * failed start), and records the exit status. Runs once.
+ * Reads every buffer a last time and writes all of it out, then (cleanup_finish) reports the
+ * account, removes the module only when `arg` is 0 (STP_EXIT(0), or a failed start), and records
+ * the exit status. Runs once. While a slow reader holds the output, the main loop goes on
+ * receiving (a further ^C gives up on the rest) until the output is drained.
  */
 export function* cleanup_and_exit(s: Staprun, arg: 0 | 1): Proc<void> {
   if (s.stopping) return;
   s.stopping = true;
+  s.exit_arg = arg;
   const env = s.env;
   env.trace('cleanup_and_exit', { arg });
   if (s.timeout) env.cancel(s.timeout);
-  yield* drain_relays(s);
-  const holes = s.merger.finish();
-  env.trace('output', { records: s.merger.count(), holes });
-  if (holes > 0) s.host.err(`WARNING: ${holes} records missing from the output sequence`);
-  let dropped = 0;
-  for (let cpu = 0; cpu < s.cpus; cpu++) {
-    const c = cpu_counts(s.shared.words, cpu);
-    dropped += c.dropped;
-    env.trace('relay_stats', { cpu, written: c.written, delivered: c.delivered, dropped: c.dropped });
+  stop_readers(s);
+  // The flight recorder's buffers are read once, now, from the oldest data they kept.
+  if (s.opts.params.overwrite) for (const r of s.out.readers) r.resync();
+  const st = s.out.pump(-1, true);
+  if (st === MERGE_FULL || st === MERGE_MORE) {
+    env.spawn('staprun', 'output drain', () => output_drain(s));
+    return;
   }
-  if (dropped > 0) s.host.err(`WARNING: Sequence had ${dropped} drops.`);
+  let sync = true;
+  let drained = false;
+  s.out.finish(() => {
+    if (sync) drained = true;
+    else env.send('staprun', { kind: 'output_drained' } satisfies StaprunMail);
+  });
+  sync = false;
+  if (drained) yield* cleanup_finish(s);
+}
+
+/** staprun thread: writes the rest of the output at exit, then tells the main loop. */
+function* output_drain(s: Staprun): Proc<void> {
+  for (;;) {
+    const sink = s.out.sinks.find((x) => x.full()) ?? s.out.sink_of(0);
+    const written = Atomics.load(sink.progress, 0);
+    const st = s.out.pump(-1, true);
+    if (st === MERGE_MORE) {
+      yield STEP;
+      continue;
+    }
+    if (st !== MERGE_FULL) break;
+    yield* wait(sink.progress, 0, written, STAPRUN_READER_TIMEOUT_MS, 'the output to be written');
+  }
+  s.out.finish(() => s.env.send('staprun', { kind: 'output_drained' } satisfies StaprunMail));
+}
+
+/** The rest of cleanup_and_exit, once the output is written. */
+function* cleanup_finish(s: Staprun): Proc<void> {
+  if (s.code !== null) return;
+  exit_report(s);
   s.target.kill_target('SIGTERM');
   let rmmod_failed = false;
-  if (arg === 0 || s.mutant('rmmod-on-exit1')) {
-    env.trace('rmmod', { module: s.opts.module.name });
+  if (s.exit_arg === 0 || s.mutant('rmmod-on-exit1')) {
+    s.env.trace('rmmod', { module: s.opts.module.name });
     const r = yield* call<SysResult>('kernel', 'delete_module');
     if (r.rc < 0) {
       s.host.err(`ERROR: couldn't rmmod probe module ${s.opts.module.name}: ${r.error ?? ''}`);

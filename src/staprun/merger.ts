@@ -1,51 +1,166 @@
-// staprun puts the CPUs' records back in global sequence order (PROTOCOL.md, "Data"). A CPU takes
-// a sequence number only for a record it has room for, so the numbers of delivered records have
-// no holes: the merger writes a record as soon as every earlier one has arrived, and a hole left
-// at the end is a record lost without being counted, which it reports.
-import { strict as assert } from 'node:assert';
+// staprun puts the CPUs' records back in global sequence order (PROTOCOL.md, "Data"): one
+// source per CPU (its relay buffer, read in place, or in procfs mode the records that came over
+// the control channel), each in increasing sequence order, merged into one sink.
+//
+// A CPU takes a sequence number only for a record it has room for, so in a healthy run the
+// numbers have no holes, but the next number may sit in a CPU's sub-buffer that is not published
+// yet (its relay timer publishes within 10 ms). The merger waits for it while some CPU may still
+// publish it (its CPU_PENDING word, session_shared.ts), at most STAPRUN_STRAGGLER_MS of a CPU
+// that never does (a crashed CPU), then counts the number lost and goes on, as staprun's
+// serializer gives up on stragglers. At exit, after the final flush, nothing more can come, and a
+// missing number is lost at once: the flight recorder's overwritten records are such holes.
+// Sequence numbers are u32 and wrap; they are compared by their signed 32-bit difference.
+import { STAPRUN_STRAGGLER_MS } from '../shared/limits.ts';
+import { RELAY_PARTIAL, RELAY_READY, type RecordSink } from '../shared/relay_ring.ts';
+
+/** One CPU's records, in increasing sequence order. */
+export interface RecordSource {
+  /** RELAY_READY when a whole record is next (then `seq` is its number), else NONE or PARTIAL. */
+  next(): number;
+  readonly seq: number;
+  /** Hands the record next() found to the sink and moves past it. */
+  take(sink: RecordSink): void;
+}
+
+/** A sink the merger can be held back by. */
+export interface MergeSink extends RecordSink {
+  /** Whether it holds as much unwritten output as it may: stop feeding it for now. */
+  full(): boolean;
+}
+
+/** What one pump ended with. */
+export const MERGE_EMPTY = 0; // every record that can be written now was
+export const MERGE_WAITING = 1; // records wait behind a missing number that may still come
+export const MERGE_FULL = 2; // the sink is full
+export const MERGE_MORE = 3; // PUMP_RECORDS written, more may be ready: come back after a step
+
+/**
+ * Records one pump writes at most. A pump is one step of staprun's reader, and a step must end:
+ * a flood that keeps every source full would otherwise hold staprun's thread for ever (its -T
+ * timer, the signals it is sent). A few thousand records are well under a millisecond.
+ */
+export const PUMP_RECORDS = 4096;
+
+const STRAGGLER_NS = STAPRUN_STRAGGLER_MS * 1e6;
 
 export class SequenceMerger {
+  /** The sequence number written next. */
   private next = 0;
-  private readonly pending = new Map<number, Uint8Array>();
-  private written = 0;
+  /** The source that gave the last record: consecutive numbers often come from one CPU. */
+  private last = 0;
+  /** When the next number went missing (ns), or -1. */
+  private missing_since = -1;
+  /** Records written, numbers given up as lost, and records that came after their turn. */
+  written = 0;
+  holes = 0;
+  late = 0;
 
-  constructor(private readonly out: (data: Uint8Array) => void) {}
+  constructor(
+    private readonly sources: readonly RecordSource[],
+    private readonly sink: MergeSink,
+    /** Whether `seq` may still be published by some CPU. */
+    private readonly may_come: (seq: number) => boolean,
+  ) {}
+
+  /**
+   * Writes every record whose turn has come. `final`: nothing more will be published (after
+   * the module's final flush), so a missing number is lost at once.
+   */
+  pump(now_ns: number, final: boolean): number {
+    const sources = this.sources;
+    const n = sources.length;
+    const stop = this.written + PUMP_RECORDS;
+    for (;;) {
+      if (this.sink.full()) return MERGE_FULL;
+      if (this.written >= stop) return MERGE_MORE;
+      const hint = sources[this.last] as RecordSource;
+      if (hint.next() === RELAY_READY && hint.seq === this.next) {
+        this.emit(hint);
+        continue;
+      }
+      let min = -1;
+      let min_seq = 0;
+      let partial = false;
+      let found = -1;
+      for (let i = 0; i < n; i++) {
+        const src = sources[i] as RecordSource;
+        const st = src.next();
+        if (st === RELAY_PARTIAL) partial = true;
+        if (st !== RELAY_READY) continue;
+        const d = (src.seq - this.next) | 0;
+        if (d === 0) {
+          found = i;
+          break;
+        }
+        if (d < 0) {
+          // After its number was given up: written now, out of turn, never dropped.
+          this.late++;
+          src.take(this.sink);
+          this.written++;
+          i--;
+          continue;
+        }
+        if (min < 0 || ((src.seq - min_seq) | 0) < 0) {
+          min = i;
+          min_seq = src.seq;
+        }
+      }
+      if (found >= 0) {
+        this.last = found;
+        this.emit(sources[found] as RecordSource);
+        continue;
+      }
+      if (min < 0) {
+        this.missing_since = -1;
+        return partial ? MERGE_WAITING : MERGE_EMPTY;
+      }
+      if (!final && (partial || this.may_come(this.next))) {
+        if (this.missing_since < 0) this.missing_since = now_ns;
+        if (now_ns - this.missing_since < STRAGGLER_NS) return MERGE_WAITING;
+      }
+      this.holes += (min_seq - this.next) | 0;
+      this.next = min_seq;
+      this.missing_since = -1;
+    }
+  }
+
+  private emit(src: RecordSource): void {
+    src.take(this.sink);
+    this.next = (this.next + 1) >>> 0;
+    this.written++;
+    this.missing_since = -1;
+  }
+}
+
+/** A CPU's records that came over the control channel (procfs mode), copied, in order. */
+export class QueueSource implements RecordSource {
+  private readonly seqs: number[] = [];
+  private readonly datas: Uint8Array[] = [];
+  private head = 0;
+  seq = 0;
+
+  constructor(private readonly cpu: number) {}
 
   push(seq: number, data: Uint8Array): void {
-    if (seq < this.next || this.pending.has(seq)) assert.fail(`record sequence ${seq} arrived twice`);
-    if (seq !== this.next) {
-      this.pending.set(seq, data);
-      return;
-    }
-    this.emit(data);
-    for (let d = this.pending.get(this.next); d !== undefined; d = this.pending.get(this.next)) {
-      this.pending.delete(this.next);
-      this.emit(d);
-    }
+    this.seqs.push(seq >>> 0);
+    this.datas.push(data);
   }
 
-  /** Writes what is left, in order, and returns how many sequence numbers never arrived. */
-  finish(): number {
-    const rest = [...this.pending.keys()].sort((a, b) => a - b);
-    let holes = 0;
-    for (const seq of rest) {
-      holes += seq - this.next;
-      this.next = seq;
-      const d = this.pending.get(seq);
-      if (d) this.emit(d);
+  next(): number {
+    if (this.head === this.seqs.length) return 0;
+    this.seq = this.seqs[this.head] as number;
+    return RELAY_READY;
+  }
+
+  take(sink: RecordSink): void {
+    const data = this.datas[this.head] as Uint8Array;
+    sink.put(this.cpu, this.seq, data, 0, data.length);
+    this.head++;
+    // Forget what was taken now and then, not at every record.
+    if (this.head === this.seqs.length || this.head >= 1024) {
+      this.seqs.splice(0, this.head);
+      this.datas.splice(0, this.head);
+      this.head = 0;
     }
-    this.pending.clear();
-    return holes;
-  }
-
-  /** Records written so far. */
-  count(): number {
-    return this.written;
-  }
-
-  private emit(data: Uint8Array): void {
-    this.out(data);
-    this.next++;
-    this.written++;
   }
 }

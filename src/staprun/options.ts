@@ -10,7 +10,17 @@ export interface StaprunOptions {
   readonly cmd: string | null;
   /** `-b MB` per CPU, or 0 for the module's default. */
   readonly buf_size_mb: number;
+  /**
+   * `--subbufs N --subbuf-size BYTES`: the relay geometry asked for exactly (in the
+   * STP_TRANSPORT_INFO request's n_subbufs and subbuf_size), or 0 and 0.
+   */
+  readonly n_subbufs?: number;
+  readonly subbuf_size?: number;
   /** `-T SECONDS`: stop as on ^C after this long, or null. */
   readonly timeout_s: number | null;
   readonly mutant: Mutant | null;
+  /** `--bulk`: each CPU's records go to a file of their own, with headers (stapsim merge). */
+  readonly bulk?: boolean;
+  /** `-S SIZE_MB`: the output moves to the next file before this many bytes; 0: one file. */
+  readonly rotate_bytes?: number;
 }

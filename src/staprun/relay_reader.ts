@@ -1,7 +1,9 @@
 // staprun's readers: the control-channel reader, which moves each queued message to the main
-// loop (and procfs-mode data straight to the output), and one reader per CPU relay buffer, which
-// drains published records into the sequence merger. At exit, cleanup_and_exit drains every
-// buffer once more before the readers stop (PROTOCOL.md: "stops its readers after draining").
+// loop (and procfs-mode data to the output), and one reader per CPU relay buffer, which wakes
+// when its CPU publishes and writes what has come, in sequence order, to the output. A reader
+// whose output is full waits for it to be written before reading on: the relay buffers fill and
+// the CPUs count what they drop, as in SystemTap. At exit, cleanup_and_exit reads every buffer
+// once more before the readers stop (PROTOCOL.md: "stops its readers after draining").
 import { CtlQueue } from '../shared/ctl_queue.ts';
 import { STAPRUN_READER_TIMEOUT_MS } from '../shared/limits.ts';
 import {
@@ -11,12 +13,13 @@ import {
   read_u32,
   stp_type_name,
 } from '../shared/messages.ts';
-import { RELAY_WAKE, RelayReader, type RelayBuffers } from '../shared/relay_ring.ts';
+import { RELAY_WAKE, type RelayBuffers, type RelayReader } from '../shared/relay_ring.ts';
 import type { Proc } from '../shared/seam.ts';
 import { call, STEP, wait } from '../shared/seam.ts';
-import { CPU_DELIVERED, CTL_CLOSED, cpu_word } from '../shared/session_shared.ts';
+import { CTL_CLOSED } from '../shared/session_shared.ts';
 import type { StaprunMail } from './host.ts';
 import type { Staprun } from './main_loop.ts';
+import { MERGE_FULL, MERGE_MORE } from './merger.ts';
 
 /**
  * staprun thread: reads the control channel, one message per read, in queue order. It ends when
@@ -27,7 +30,7 @@ export function* ctl_reader(s: Staprun): Proc<void> {
   while (!s.stopping) {
     const msg = q.take();
     if (msg !== null) {
-      if (msg.type === STP_REALTIME_DATA) on_realtime_data(s, msg.payload);
+      if (msg.type === STP_REALTIME_DATA) yield* on_realtime_data(s, msg.payload);
       else s.env.send('staprun', { kind: 'ctl', type: msg.type, payload: msg.payload } satisfies StaprunMail);
       yield STEP;
       continue;
@@ -42,31 +45,39 @@ export function* ctl_reader(s: Staprun): Proc<void> {
 }
 
 /** procfs-only mode: a flushed print record, carried as STP_REALTIME_DATA. */
-function on_realtime_data(s: Staprun, payload: Uint8Array): void {
+function* on_realtime_data(s: Staprun, payload: Uint8Array): Proc<void> {
   const seq = read_u32(payload, 0);
   const cpu = read_u32(payload, 4);
   s.env.trace('recv', { type: stp_type_name(STP_REALTIME_DATA), rseq: seq, cpu });
-  Atomics.add(s.shared.words, cpu_word(cpu, CPU_DELIVERED), 1);
-  s.merger.push(seq, payload.slice(REALTIME_HEADER_BYTES));
+  s.out.queues[cpu]?.push(seq, payload.slice(REALTIME_HEADER_BYTES));
+  while ((yield* write_out(s, -1)) === MERGE_MORE) yield STEP;
+}
+
+/** Writes what can be written now; while the output is full, waits for it to take more. */
+function* write_out(s: Staprun, cpu: number): Proc<number> {
+  const sink = s.out.sink_of(Math.max(cpu, 0));
+  for (;;) {
+    const written = Atomics.load(sink.progress, 0);
+    const st = s.out.pump(cpu, false);
+    if (st !== MERGE_FULL || s.stopping) return st;
+    // Full: wait for the output to take some of it.
+    yield* wait(sink.progress, 0, written, STAPRUN_READER_TIMEOUT_MS, 'the output to be written');
+  }
 }
 
 /** staprun thread, on the STP_TRANSPORT_INFO reply in relay mode: opens every CPU's file. */
 export function* relay_open(s: Staprun, info: TransportInfo): Proc<void> {
-  const readers: RelayReader[] = [];
+  const bufs: RelayBuffers[] = [];
   for (let cpu = 0; cpu < s.cpus; cpu++) {
     const buf = yield* call<RelayBuffers | null>('kernel', 'open_relay_file', cpu);
     if (buf === null) break; // the module went away meanwhile; its STP_EXIT(1) follows
-    readers.push(new RelayReader(buf));
+    bufs.push(buf);
   }
-  s.relay_readers = readers;
-  s.env.trace('relay_open', { cpus: readers.length, n_subbufs: info.n_subbufs, subbuf_size: info.subbuf_size });
-  readers.forEach((r, cpu) => s.env.spawn('staprun', `relay reader cpu${cpu}`, () => relay_reader(s, cpu, r)));
-}
-
-function drain_one(s: Staprun, cpu: number, r: RelayReader): number {
-  const n = r.drain((rec) => s.merger.push(rec.seq, rec.data));
-  if (n > 0) Atomics.add(s.shared.words, cpu_word(cpu, CPU_DELIVERED), n);
-  return n;
+  s.out.open_relays(bufs);
+  s.env.trace('relay_open', { cpus: bufs.length, n_subbufs: info.n_subbufs, subbuf_size: info.subbuf_size });
+  // The flight recorder keeps the newest data in the buffers; staprun reads them at exit.
+  if (s.opts.params.overwrite) return;
+  s.out.readers.forEach((r, cpu) => s.env.spawn('staprun', `relay reader cpu${cpu}`, () => relay_reader(s, cpu, r)));
 }
 
 /** staprun thread: one CPU's reader; waits for the writer's wakeup or the reader timeout. */
@@ -74,20 +85,19 @@ function* relay_reader(s: Staprun, cpu: number, r: RelayReader): Proc<void> {
   const what = `cpu${cpu} relay buffer`;
   while (!s.stopping) {
     const wake = r.wake_value();
-    if (drain_one(s, cpu, r) > 0) {
+    const before = s.out.records();
+    yield* write_out(s, s.opts.bulk ? cpu : -1);
+    if (s.out.records() !== before) {
       yield STEP;
       continue;
     }
+    if (s.stopping) return;
     yield* wait(r.buf.words, RELAY_WAKE, wake, STAPRUN_READER_TIMEOUT_MS, what);
   }
 }
 
-/** staprun thread, in cleanup_and_exit: the last read of every relay buffer. */
-export function* drain_relays(s: Staprun): Proc<void> {
-  s.relay_readers.forEach((r, cpu) => {
-    drain_one(s, cpu, r);
-    // Wake the reader task so it sees `stopping` now instead of at its timeout.
-    s.env.notify(r.buf.words, RELAY_WAKE);
-  });
-  yield STEP;
+/** staprun thread, in cleanup_and_exit: lets the readers see `stopping` now, not at a timeout. */
+export function stop_readers(s: Staprun): void {
+  for (const r of s.out.readers) s.env.notify(r.buf.words, RELAY_WAKE);
+  for (const sink of s.out.sinks) s.env.notify(sink.progress, 0);
 }

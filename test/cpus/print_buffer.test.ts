@@ -21,7 +21,7 @@ function expect_bytes(got: Uint8Array | undefined, want: Uint8Array): void {
 /** A PrintBuffer whose records are copied out (the callback's bytes are only valid during it). */
 function recording(): { pb: PrintBuffer; records: Uint8Array[] } {
   const records: Uint8Array[] = [];
-  const pb = new PrintBuffer((r) => records.push(r.slice()));
+  const pb = new PrintBuffer((r, len) => records.push(r.u8.slice(0, len)));
   return { pb, records };
 }
 
@@ -42,6 +42,25 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 describe('PrintBuffer', () => {
   it('the print buffer is 8192 bytes, as STP_BUFFER_SIZE', () => {
     expect(STP_PRINT_BUF_BYTES).toBe(8192);
+  });
+
+  it('ASCII, non-ASCII after ASCII, and ASCII again come out as their UTF-8', () => {
+    const { pb, records } = recording();
+    pb.write('abc');
+    pb.write('x\u00e9y\u20ac');
+    pb.write('\u00e9');
+    pb.write('plain');
+    pb.flush();
+    expect(new TextDecoder().decode(records[0])).toBe('abcx\u00e9y\u20ac\u00e9plain');
+    expect(records[0]?.length).toBe(3 + 1 + 2 + 1 + 3 + 2 + 5);
+  });
+
+  it('the record\'s words view holds the same bytes (the relay writer copies by words)', () => {
+    const words: number[] = [];
+    const pb = new PrintBuffer((r, len) => words.push(...Array.from(r.i32.subarray(0, Math.ceil(len / 4)))));
+    pb.write('ABCDEFGH');
+    pb.flush();
+    expect(words).toEqual([0x44434241, 0x48474645]);
   });
 
   it('keeps writes until flush, then emits them as one record', () => {

@@ -10,7 +10,7 @@ describe('RealStaprunHost', () => {
   it('an error on the hold pipe of a killed child is not fatal, and the exit is reported', async () => {
     const mail: StaprunMail[] = [];
     const exited = new Promise<void>((resolve) => {
-      const host = new RealStaprunHost(null, '/dev/null', (m) => {
+      const host = new RealStaprunHost({ path: '/dev/null', bulk: false, rotate: null }, '/dev/null', (m) => {
         mail.push(m);
         resolve();
       });

@@ -1,117 +1,170 @@
-// src/staprun/merger.ts: staprun's merge of the CPUs' records back into sequence order.
+// src/staprun/merger.ts: staprun's merge of the CPUs' records back into sequence order, its wait
+// for a number some CPU may still publish, and its account of numbers given up.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SequenceMerger } from '../../src/staprun/merger.ts';
+import { STAPRUN_STRAGGLER_MS } from '../../src/shared/limits.ts';
+import {
+  MERGE_EMPTY,
+  MERGE_FULL,
+  MERGE_MORE,
+  MERGE_WAITING,
+  PUMP_RECORDS,
+  QueueSource,
+  SequenceMerger,
+  type MergeSink,
+} from '../../src/staprun/merger.ts';
 
-function rec(seq: number): Uint8Array {
-  return new TextEncoder().encode(`r${seq}`);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A sink that keeps what it gets, as text, and can be made full. */
+class Sink implements MergeSink {
+  out: string[] = [];
+  is_full = false;
+
+  put(cpu: number, seq: number, src: Uint8Array, start: number, len: number): void {
+    const text = decoder.decode(src.subarray(start, start + len));
+    expect(text).toBe(`r${seq}`);
+    this.out.push(`${cpu}:${text}`);
+  }
+
+  full(): boolean {
+    return this.is_full;
+  }
 }
 
-function merger() {
-  const out: string[] = [];
-  const m = new SequenceMerger((d) => out.push(new TextDecoder().decode(d)));
-  return { m, out };
+function setup(cpus: number, may_come: (seq: number) => boolean = () => false) {
+  const queues = Array.from({ length: cpus }, (_, cpu) => new QueueSource(cpu));
+  const sink = new Sink();
+  const m = new SequenceMerger(queues, sink, may_come);
+  const push = (cpu: number, ...seqs: number[]): void => {
+    for (const seq of seqs) queues[cpu]?.push(seq, encoder.encode(`r${seq}`));
+  };
+  return { m, sink, push };
 }
 
 describe('SequenceMerger', () => {
-  it('writes in-order records at once', () => {
-    const { m, out } = merger();
-    m.push(0, rec(0));
-    expect(out).toEqual(['r0']);
-    m.push(1, rec(1));
-    expect(out).toEqual(['r0', 'r1']);
-    expect(m.count()).toBe(2);
-    expect(m.finish()).toBe(0);
+  it('writes in-order records at once, from whichever CPU holds each', () => {
+    const { m, sink, push } = setup(2);
+    push(0, 0, 2, 3);
+    push(1, 1, 4);
+    expect(m.pump(0, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['0:r0', '1:r1', '0:r2', '0:r3', '1:r4']);
+    expect(m.written).toBe(5);
+    expect(m.holes).toBe(0);
   });
 
-  it('holds a record until every earlier one has arrived, then releases the run', () => {
-    const { m, out } = merger();
-    m.push(2, rec(2));
-    m.push(1, rec(1));
-    expect(out).toEqual([]);
-    expect(m.count()).toBe(0);
-    m.push(0, rec(0));
-    expect(out).toEqual(['r0', 'r1', 'r2']);
-    m.push(4, rec(4));
-    expect(out).toEqual(['r0', 'r1', 'r2']);
-    m.push(3, rec(3));
-    expect(out).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
-    expect(m.count()).toBe(5);
-    expect(m.finish()).toBe(0);
+  it('holds later records while a missing number may still come, then releases the run', () => {
+    let pending = true;
+    const { m, sink, push } = setup(2, () => pending);
+    push(1, 1, 2);
+    expect(m.pump(0, false)).toBe(MERGE_WAITING);
+    expect(sink.out).toEqual([]);
+    push(0, 0);
+    expect(m.pump(1e6, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['0:r0', '1:r1', '1:r2']);
+    pending = false;
+    expect(m.holes).toBe(0);
   });
 
-  it('finish with nothing pending writes nothing and reports no holes', () => {
-    const { m, out } = merger();
-    expect(m.finish()).toBe(0);
-    expect(out).toEqual([]);
+  it('gives up a number no CPU can still publish, and counts it a hole', () => {
+    const { m, sink, push } = setup(2, () => false);
+    push(1, 2, 3);
+    expect(m.pump(0, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['1:r2', '1:r3']);
+    expect(m.holes).toBe(2);
   });
 
-  it('finish writes leftovers in order and counts the missing sequence numbers', () => {
-    const { m, out } = merger();
-    m.push(0, rec(0));
-    m.push(7, rec(7));
-    m.push(3, rec(3));
-    m.push(4, rec(4));
-    expect(out).toEqual(['r0']);
-    // Missing: 1, 2 (before 3) and 5, 6 (before 7).
-    expect(m.finish()).toBe(4);
-    expect(out).toEqual(['r0', 'r3', 'r4', 'r7']);
-    expect(m.count()).toBe(4);
+  it('waits for a pending number at most STAPRUN_STRAGGLER_MS, then counts it lost', () => {
+    const { m, sink, push } = setup(2, () => true);
+    push(1, 1);
+    expect(m.pump(5e6, false)).toBe(MERGE_WAITING);
+    expect(m.pump(5e6 + STAPRUN_STRAGGLER_MS * 1e6 - 1, false)).toBe(MERGE_WAITING);
+    expect(sink.out).toEqual([]);
+    expect(m.pump(5e6 + STAPRUN_STRAGGLER_MS * 1e6, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['1:r1']);
+    expect(m.holes).toBe(1);
   });
 
-  it('counts a hole at the start (record 0 never arrived)', () => {
-    const { m, out } = merger();
-    m.push(1, rec(1));
-    m.push(2, rec(2));
-    expect(m.finish()).toBe(1);
-    expect(out).toEqual(['r1', 'r2']);
+  it('a record whose number was given up is still written when it comes, and counted late', () => {
+    const { m, sink, push } = setup(2, () => false);
+    push(1, 1, 2);
+    m.pump(0, false);
+    push(0, 0);
+    push(1, 3);
+    expect(m.pump(0, false)).toBe(MERGE_EMPTY);
+    // r3 was next in turn; r0 goes out when the merger looks past its turn.
+    expect(sink.out).toEqual(['1:r1', '1:r2', '1:r3', '0:r0']);
+    expect(m.late).toBe(1);
+    expect(m.holes).toBe(1);
+    expect(m.written).toBe(4);
   });
 
-  it('finish empties the pending records (a second finish writes nothing)', () => {
-    const { m, out } = merger();
-    m.push(5, rec(5));
-    expect(m.finish()).toBe(5);
-    expect(out).toEqual(['r5']);
-    expect(m.finish()).toBe(0);
-    expect(out).toEqual(['r5']);
+  it('at the final pump a missing number is lost at once, however pending', () => {
+    const { m, sink, push } = setup(2, () => true);
+    push(0, 0, 1, 5);
+    expect(m.pump(0, true)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['0:r0', '0:r1', '0:r5']);
+    expect(m.holes).toBe(3);
   });
 
-  it('any arrival order of 0..n-1 comes out in order, with no holes', () => {
+  it('stops while the sink is full and goes on where it stopped', () => {
+    const { m, sink, push } = setup(1);
+    push(0, 0, 1, 2);
+    sink.is_full = true;
+    expect(m.pump(0, false)).toBe(MERGE_FULL);
+    expect(sink.out).toEqual([]);
+    sink.is_full = false;
+    expect(m.pump(0, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['0:r0', '0:r1', '0:r2']);
+  });
+
+  it('writes at most PUMP_RECORDS per pump, so a flood cannot hold staprun for ever', () => {
+    const { m, sink, push } = setup(1);
+    push(0, ...Array.from({ length: PUMP_RECORDS + 10 }, (_, i) => i));
+    expect(m.pump(0, false)).toBe(MERGE_MORE);
+    expect(sink.out).toHaveLength(PUMP_RECORDS);
+    expect(m.pump(0, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toHaveLength(PUMP_RECORDS + 10);
+  });
+
+  it('merges across the u32 wrap of sequence numbers', () => {
+    const { m, sink, push } = setup(2, () => false);
+    // The merger starts at 0; bring it to the wrap as a long run would.
+    (m as unknown as { next: number }).next = 0xfffffffe;
+    push(0, 0xfffffffe, 0);
+    push(1, 0xffffffff, 1);
+    expect(m.pump(0, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['0:r4294967294', '1:r4294967295', '0:r0', '1:r1']);
+    expect(m.holes).toBe(0);
+  });
+
+  it('any split of 0..n-1 over CPUs, each in order, comes out in order with no holes', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 200 }).chain((n) =>
-          fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n }),
-        ),
-        (order) => {
-          const { m, out } = merger();
-          for (const s of order) m.push(s, rec(s));
-          expect(out).toEqual(order.map((_, i) => `r${i}`));
-          expect(m.finish()).toBe(0);
-          expect(m.count()).toBe(order.length);
-        },
-      ),
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 200 }), (owner) => {
+        const { m, sink, push } = setup(4);
+        owner.forEach((cpu, seq) => push(cpu, seq));
+        while (m.pump(0, false) === MERGE_MORE);
+        expect(sink.out.map((x) => x.split(':')[1])).toEqual(owner.map((_, i) => `r${i}`));
+        expect(m.holes).toBe(0);
+      }),
     );
   });
 
-  it('with records missing, output is the arrivals in order and holes are the missing ones', () => {
+  it('with numbers missing for good, the output is the rest in order and holes count the missing', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 150 }).chain((n) =>
-          fc.tuple(fc.constant(n), fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i))),
-        ),
-        ([, arrived]) => {
-          const { m, out } = merger();
-          for (const s of arrived) m.push(s, rec(s));
-          const holes = m.finish();
-          const sorted = [...arrived].sort((a, b) => a - b);
-          expect(out).toEqual(sorted.map((s) => `r${s}`));
-          const last = sorted.at(-1);
-          // Holes are counted only below the last record that arrived.
-          const expected_holes = last === undefined ? 0 : last + 1 - arrived.length;
-          expect(holes).toBe(expected_holes);
-          expect(m.count()).toBe(arrived.length);
-        },
-      ),
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.boolean()), { maxLength: 200 }), (recs) => {
+        const { m, sink, push } = setup(3);
+        recs.forEach(([cpu, kept], seq) => {
+          if (kept) push(cpu, seq);
+        });
+        m.pump(0, true);
+        const kept = recs.flatMap(([, k], seq) => (k ? [`r${seq}`] : []));
+        expect(sink.out.map((x) => x.split(':')[1])).toEqual(kept);
+        const last = recs.map(([, k]) => k).lastIndexOf(true);
+        const missing = recs.slice(0, last + 1).filter(([, k]) => !k).length;
+        expect(m.holes).toBe(missing);
+      }),
     );
   });
 });

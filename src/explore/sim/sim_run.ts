@@ -16,6 +16,7 @@ import { PASS, sleep, wait } from '../../shared/seam.ts';
 import { MODULE_LOADED, MODULE_NONE, MODULE_STATE } from '../../shared/session_shared.ts';
 import { CpuCrash, _stp_exit } from '../../cpus/cpu.ts';
 import type { StaprunHost, StaprunMail } from '../../staprun/host.ts';
+import type { ChunkWriter } from '../../staprun/output_sink.ts';
 import { Staprun, staprun_main } from '../../staprun/main_loop.ts';
 import { user_action, type TimedAction, type UserHooks } from '../../user/actions.ts';
 import type { Script } from '../decisions.ts';
@@ -243,7 +244,22 @@ function sim_staprun_host(world: World, opts: SimRunOptions, out: Uint8Array[], 
       world.at(world.now_ns + opts.target_run_ms * 1e6, 'target', 'target exits', () => exit(0, null));
     },
     kill_target: (_pid, signal) => exit(signal === 'SIGKILL' ? 137 : 143, signal),
-    out: (d) => void out.push(d),
+    output: () => memory_writer(out),
+    // Bulk files under the simulator are kept nowhere: their account is what runs check.
+    bulk_output: () => memory_writer([]),
+    output_sizes: SIM_OUTPUT_SIZES,
     err: (text) => err.push(text),
+  };
+}
+
+/** Output under the simulator: small chunks (a schedule prints little), never a backlog. */
+const SIM_OUTPUT_SIZES = { chunk_bytes: 16 * 1024, backlog_max: Infinity };
+
+function memory_writer(out: Uint8Array[]): ChunkWriter {
+  return {
+    write: (chunk, len, _file, done) => {
+      out.push(chunk.slice(0, len));
+      done(len, null);
+    },
   };
 }

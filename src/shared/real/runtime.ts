@@ -89,6 +89,10 @@ class Mailbox {
   }
 }
 
+/** Effects between two reads of the clock, and the longest a thread runs on without a turn. */
+const CHECK_EVERY = 8;
+const TURN_MS = 2;
+
 /** A pending timer: setTimeout's handle, or setImmediate's for a timer due now. */
 type Handle = NodeJS.Timeout | NodeJS.Immediate;
 
@@ -109,6 +113,9 @@ export class ThreadRuntime {
   private readonly envs = new Map<Thread, Env>();
   private running = 0;
   private closed = false;
+  /** Effects stepped since the clock was last read, and when the event loop last had a turn. */
+  private since_check = 0;
+  private last_turn = performance.now();
 
   constructor(readonly deps: ThreadRuntimeDeps) {
     this.rng = deps.jitter ? new Rng(deps.jitter.seed) : null;
@@ -177,6 +184,7 @@ export class ThreadRuntime {
       if (r.done) return r.value;
       const e = r.value;
       if (this.rng) await this.jitter(this.rng);
+      if (++this.since_check >= CHECK_EVERY) await this.take_turn();
       if (e.k === 'step') continue;
       if (e.k === 'pass') {
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -206,6 +214,20 @@ export class ThreadRuntime {
       case 'join':
         return (e.task as RealTask).done;
     }
+  }
+
+  /**
+   * Lets the event loop run (timers, messages from other threads) when this thread has stepped
+   * protocol code for TURN_MS without a break: a reader kept busy by a flood, whose waits are
+   * satisfied at once, would otherwise run on in microtasks for ever, and its -T timer and the
+   * signals forwarded to it would never fire (issue: -T under load).
+   */
+  private async take_turn(): Promise<void> {
+    this.since_check = 0;
+    const now = performance.now();
+    if (now - this.last_turn < TURN_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.last_turn = performance.now();
   }
 
   private async jitter(rng: Rng): Promise<void> {

@@ -1,26 +1,41 @@
 // staprun's operating system on real threads: the `-c` command is a real child process, held on
-// a pipe until released (real staprun holds it on SIGUSR1); output goes to fd 1 or the `-o` file.
+// a pipe until released (real staprun holds it on SIGUSR1); output goes to fd 1, the `-o` file
+// or the files of -S and --bulk (output_files.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { StaprunHost, StaprunMail } from '../../staprun/host.ts';
+import type { ChunkWriter } from '../../staprun/output_sink.ts';
+import { RealOutput, type OutputFiles } from './output_files.ts';
+
+/** A write under load is a 1 MiB chunk; up to 8 MiB may wait for a slow reader. */
+const CHUNK_BYTES = 1 << 20;
+const BACKLOG_MAX = 8 << 20;
 
 // The child waits for one line on fd 3; EOF (staprun died before releasing it) means never run.
 const HOLD = 'read -r _ <&3 || exit 0; exec 3<&-; exec /bin/sh -c "$1"';
 
 export class RealStaprunHost implements StaprunHost {
   readonly pid = process.pid;
-  private readonly out_fd: number;
+  readonly output_sizes = { chunk_bytes: CHUNK_BYTES, backlog_max: BACKLOG_MAX };
+  private readonly files: RealOutput;
   private readonly err_fd: number;
   private child: ChildProcess | null = null;
-  private out_broken = false;
 
   constructor(
-    out_path: string | null,
+    files: OutputFiles,
     err_path: string | null,
     private readonly mail: (m: StaprunMail) => void,
   ) {
-    this.out_fd = out_path === null ? 1 : openSync(out_path, 'w');
+    this.files = new RealOutput(files);
     this.err_fd = err_path === null ? 2 : openSync(err_path, 'a');
+  }
+
+  output(): ChunkWriter {
+    return this.files.output();
+  }
+
+  bulk_output(cpu: number): ChunkWriter {
+    return this.files.bulk_output(cpu);
   }
 
   fork_target(cmd: string): number {
@@ -48,18 +63,6 @@ export class RealStaprunHost implements StaprunHost {
     this.child?.kill(signal);
   }
 
-  out(data: Uint8Array): void {
-    if (this.out_broken) return;
-    try {
-      let done = 0;
-      while (done < data.length) done += writeSync(this.out_fd, data, done);
-    } catch (e) {
-      // A closed pipe (stapsim run ... | head): the reader is gone; stop writing, keep running.
-      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-      this.out_broken = true;
-    }
-  }
-
   err(text: string): void {
     try {
       writeSync(this.err_fd, `${text}\n`);
@@ -69,7 +72,7 @@ export class RealStaprunHost implements StaprunHost {
   }
 
   close(): void {
-    if (this.out_fd !== 1) closeSync(this.out_fd);
+    this.files.close();
     if (this.err_fd !== 2) closeSync(this.err_fd);
     const hold = this.child?.stdio[3];
     if (hold && 'destroy' in hold) hold.destroy();

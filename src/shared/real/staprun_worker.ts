@@ -12,6 +12,7 @@ import { TraceRingWriter, type TraceRingBuffers } from '../trace_ring.ts';
 import { make_log, type LogLevel } from './logger.ts';
 import { RemoteEnd, serve } from './rpc.ts';
 import { ThreadRuntime, type Jitter } from './runtime.ts';
+import type { OutputFiles } from './output_files.ts';
 import { RealStaprunHost } from './staprun_host_real.ts';
 
 export interface StaprunWorkerData {
@@ -27,7 +28,8 @@ export interface StaprunStart {
   readonly t0_ms: number;
   /** The kernel's syscall endpoint (transferred). */
   readonly kernel_port: MessagePort;
-  readonly out_path: string | null;
+  /** Where the output goes: stdout or -o, rotated with -S, per CPU with --bulk. */
+  readonly files: OutputFiles;
   readonly err_path: string | null;
   readonly jitter?: Jitter;
 }
@@ -68,7 +70,7 @@ const api = {
       },
     });
     rt = runtime;
-    const host = new RealStaprunHost(cfg.out_path, cfg.err_path, (m) => runtime.deliver('staprun', m));
+    const host = new RealStaprunHost(cfg.files, cfg.err_path, (m) => runtime.deliver('staprun', m));
     try {
       const s = new Staprun(runtime.env('staprun'), host, cfg.opts, cfg.shared, cfg.cpus);
       return (await runtime.run('staprun', 'staprun', () => staprun_main(s))) as number;

@@ -1,0 +1,144 @@
+// staprun's output side: one source per CPU (its relay buffer, or in procfs mode the records the
+// control channel brought), merged by sequence into stdout or the `-o` file, or in bulk mode each
+// CPU's records into a file of its own; and the account of every record at exit (rule 9).
+import { RECORD_SEQ, counts_view, cpu_pending } from '../shared/session_shared.ts';
+import { RELAY_READY, type RelayBuffers, RelayReader } from '../shared/relay_ring.ts';
+import type { Env } from '../shared/seam.ts';
+import type { StaprunHost } from './host.ts';
+import {
+  MERGE_EMPTY,
+  MERGE_FULL,
+  MERGE_MORE,
+  PUMP_RECORDS,
+  QueueSource,
+  SequenceMerger,
+  type RecordSource,
+} from './merger.ts';
+import type { StaprunOptions } from './options.ts';
+import { OutputSink, type OutputError } from './output_sink.ts';
+
+export class StaprunOutput {
+  /** Each CPU's records: its queue in procfs mode, its relay reader once relay_open has run. */
+  readonly sources: RecordSource[];
+  readonly queues: QueueSource[];
+  readers: RelayReader[] = [];
+  /** The merged stream, or in bulk mode one sink per CPU. */
+  readonly sinks: OutputSink[];
+  private readonly merger: SequenceMerger | null;
+  /** Bulk mode: records handed to the CPUs' files. */
+  private handed = 0;
+
+  constructor(
+    private readonly env: Env,
+    host: StaprunHost,
+    private readonly opts: StaprunOptions,
+    private readonly words: Int32Array,
+    private readonly cpus: number,
+    on_error: (e: OutputError) => void,
+  ) {
+    this.queues = Array.from({ length: cpus }, (_, cpu) => new QueueSource(cpu));
+    this.sources = [...this.queues];
+    const counts = counts_view(words);
+    const sink = (writer: ReturnType<StaprunHost['output']>): OutputSink =>
+      new OutputSink(counts, env, writer, {
+        ...host.output_sizes,
+        rotate_bytes: opts.rotate_bytes ?? 0,
+        headers: opts.bulk === true,
+      }, on_error);
+    if (opts.bulk) {
+      this.sinks = Array.from({ length: cpus }, (_, cpu) => sink(host.bulk_output(cpu)));
+      this.merger = null;
+    } else {
+      this.sinks = [sink(host.output())];
+      this.merger = new SequenceMerger(this.sources, this.sinks[0] as OutputSink, (seq) => this.may_come(seq));
+    }
+  }
+
+  /** relay_open: each CPU's relay buffer becomes its source. */
+  open_relays(bufs: readonly RelayBuffers[]): void {
+    this.readers = bufs.map((b, cpu) => new RelayReader(b, cpu));
+    this.readers.forEach((r, cpu) => (this.sources[cpu] = r));
+  }
+
+  /** The sink CPU `cpu`'s records go to. */
+  sink_of(cpu: number): OutputSink {
+    return (this.sinks[this.opts.bulk ? cpu : 0] as OutputSink);
+  }
+
+  /**
+   * Writes every record whose turn has come (bulk mode: CPU `cpu`'s, or every CPU's when -1).
+   * `final`: after the module's final flush, nothing more will come. Returns MERGE_*.
+   */
+  pump(cpu: number, final: boolean): number {
+    if (this.merger === null) return this.pump_bulk(cpu);
+    const st = this.merger.pump(this.env.now_ns(), final);
+    if (st !== MERGE_FULL && st !== MERGE_MORE) this.sinks[0]?.flush();
+    return st;
+  }
+
+  private pump_bulk(cpu: number): number {
+    let st = MERGE_EMPTY;
+    for (let c = cpu < 0 ? 0 : cpu; c < (cpu < 0 ? this.cpus : cpu + 1); c++) {
+      const src = this.sources[c] as RecordSource;
+      const sink = this.sinks[c] as OutputSink;
+      let budget = PUMP_RECORDS;
+      while (!sink.full() && budget > 0 && src.next() === RELAY_READY) {
+        src.take(sink);
+        this.handed++;
+        budget--;
+      }
+      if (sink.full()) st = MERGE_FULL;
+      else if (budget === 0) st = st === MERGE_FULL ? st : MERGE_MORE;
+      else sink.flush();
+    }
+    return st;
+  }
+
+  /** Records handed to the output so far. */
+  records(): number {
+    return this.merger?.written ?? this.handed;
+  }
+
+  /** Sequence numbers given up as lost, and records written after theirs was. */
+  holes(): number {
+    return this.merger?.holes ?? 0;
+  }
+
+  late(): number {
+    return this.merger?.late ?? 0;
+  }
+
+  /** Whether some CPU may still publish record `seq` (merger.ts: the wait for a missing number). */
+  private may_come(seq: number): boolean {
+    const taken = Atomics.load(this.words, RECORD_SEQ) >>> 0;
+    if (((seq - taken) | 0) >= 0) return true;
+    for (let cpu = 0; cpu < this.cpus; cpu++) {
+      if (Atomics.load(this.words, cpu_pending(cpu)) !== 0) return true;
+    }
+    return false;
+  }
+
+  /** Calls `cb` once every sink has written everything, or counted it lost. */
+  finish(cb: () => void): void {
+    let left = this.sinks.length;
+    for (const s of this.sinks) {
+      s.finish(() => {
+        if (--left === 0) cb();
+      });
+    }
+  }
+
+  /** A second signal while the output drains: what is not written yet is counted lost. */
+  abandon(): void {
+    for (const s of this.sinks) s.abandon();
+  }
+
+  /** The first write failure, if any. */
+  error(): OutputError | null {
+    for (const s of this.sinks) {
+      const e = s.error();
+      if (e !== null) return e;
+    }
+    return null;
+  }
+}
