@@ -110,8 +110,8 @@ export class Cpu implements ContextHost {
   private registered = false;
   private unloaded = false;
   private in_handler: Probe | null = null;
-  /** Begin, end and error probes, each list in the order they run (priority, then module order). */
-  private readonly once: Readonly<Record<OnceKind, readonly Probe[]>>;
+  /** Begin, end and error probes: indices in the order they run (priority, then module order). */
+  private readonly once: OnceOrder;
   private readonly ctx: ProbeContext = make_context(this);
   private readonly spin: SpinSlice;
   readonly cpus: number;
@@ -156,9 +156,7 @@ export class Cpu implements ContextHost {
       const rng = point.randomize_ns > 0 ? new Rng(Math.imul(cpu + 1, 0x9e3779b1) ^ i) : null;
       return { point, handler: p.handler, timer: null, next_due_ns: 0, rng };
     });
-    const in_order = (kind: PointKind): Probe[] =>
-      this.probes.filter((p) => p.point.kind === kind).sort((a, b) => a.point.priority - b.point.priority);
-    this.once = { begin: in_order('begin'), end: in_order('end'), error: in_order('error') };
+    this.once = once_order(args.points);
     if (def.attach) attach(def, args, cpu);
   }
 
@@ -191,7 +189,7 @@ export class Cpu implements ContextHost {
   /** Kernel, probe_start / probe_exit: runs every begin, end or error probe, in their order. */
   run_probes(kind: OnceKind, staprun_pid: number): void {
     this.staprun_pid = staprun_pid;
-    for (const p of this.once[kind]) this.fire(p);
+    for (const i of this.once[kind]) this.fire(this.probes[i] as Probe);
   }
 
   /** Kernel, probe_exit: disarms every timer probe; no handler runs here after this. */
@@ -446,6 +444,27 @@ export class Cpu implements ContextHost {
 export function _stp_exit(env: Env, words: Int32Array): void {
   env.trace('_stp_exit');
   set_exit_flag(words, EXIT_BY_STP_EXIT_CALL);
+}
+
+type OnceOrder = Readonly<Record<OnceKind, readonly number[]>>;
+
+// A module's points are one array for all its loads (the kernel's spec): its order is worked out
+// once, not for every CPU of every run.
+const once_orders = new WeakMap<readonly ProbePoint[], OnceOrder>();
+
+function once_order(points: readonly ProbePoint[]): OnceOrder {
+  let order = once_orders.get(points);
+  if (order === undefined) {
+    const of = (kind: PointKind): number[] =>
+      points
+        .map((p, i) => ({ p, i }))
+        .filter(({ p }) => p.kind === kind)
+        .sort((a, b) => a.p.priority - b.p.priority)
+        .map(({ i }) => i);
+    order = { begin: of('begin'), end: of('end'), error: of('error') };
+    once_orders.set(points, order);
+  }
+  return order;
 }
 
 /** Hands a CPU's copy of the module the memory all copies share; its failure is the user's. */

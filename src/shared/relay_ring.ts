@@ -98,9 +98,12 @@ export class RelayWriter {
   private produced = 0;
   private offset = 0; // bytes committed in the current slot
   private published = 0; // bytes of the current slot the reader may see
-  /** Records whose header is in each slot, and their payload bytes: what overwriting it loses. */
-  private readonly slot_records: Int32Array;
-  private readonly slot_bytes: Float64Array;
+  /**
+   * Flight recorder only: records whose header is in each slot, and their payload bytes, which
+   * is what overwriting the slot loses.
+   */
+  private readonly slot_records: Int32Array | null;
+  private readonly slot_bytes: Float64Array | null;
   /** Records (and payload bytes) the flight recorder overwrote. */
   overwritten = 0;
   overwritten_bytes = 0;
@@ -116,8 +119,8 @@ export class RelayWriter {
     this.words = buf.words;
     this.bytes = buf.bytes;
     this.i32 = new Int32Array(buf.bytes.buffer, buf.bytes.byteOffset, buf.bytes.byteLength >> 2);
-    this.slot_records = new Int32Array(this.n);
-    this.slot_bytes = new Float64Array(this.n);
+    this.slot_records = overwrite ? new Int32Array(this.n) : null;
+    this.slot_bytes = overwrite ? new Float64Array(this.n) : null;
   }
 
   /**
@@ -143,12 +146,14 @@ export class RelayWriter {
 
   /** Flight recorder: the `count` oldest sub-buffers go, and the records that start in them. */
   private take_back(count: number, consumed: number): void {
+    const records = this.slot_records as Int32Array;
+    const bytes = this.slot_bytes as Float64Array;
     for (let i = 0; i < count; i++) {
       const slot = (consumed + i) % this.n;
-      this.overwritten += this.slot_records[slot] as number;
-      this.overwritten_bytes += this.slot_bytes[slot] as number;
-      this.slot_records[slot] = 0;
-      this.slot_bytes[slot] = 0;
+      this.overwritten += records[slot] as number;
+      this.overwritten_bytes += bytes[slot] as number;
+      records[slot] = 0;
+      bytes[slot] = 0;
       Atomics.store(this.words, COMMIT0 + slot, 0);
     }
     Atomics.store(this.words, CONSUMED, (consumed + count) | 0);
@@ -161,8 +166,11 @@ export class RelayWriter {
     const at = slot * this.size + this.offset;
     this.i32[at >> 2] = seq;
     this.i32[(at >> 2) + 1] = len;
-    this.slot_records[slot] = (this.slot_records[slot] as number) + 1;
-    this.slot_bytes[slot] = (this.slot_bytes[slot] as number) + len;
+    const records = this.slot_records;
+    if (records !== null) {
+      records[slot] = (records[slot] as number) + 1;
+      (this.slot_bytes as Float64Array)[slot] = ((this.slot_bytes as Float64Array)[slot] as number) + len;
+    }
     const room = this.size - this.offset - HEADER;
     if (len <= room) {
       copy_in(src, 0, this.bytes, this.i32, at + HEADER, len);
@@ -189,8 +197,10 @@ export class RelayWriter {
     Atomics.store(this.words, PRODUCED, this.produced);
     const next = this.produced % this.n;
     assert(Atomics.load(this.words, COMMIT0 + next) === 0, 'relay: reused slot not empty');
-    this.slot_records[next] = 0;
-    this.slot_bytes[next] = 0;
+    if (this.slot_records !== null) {
+      this.slot_records[next] = 0;
+      (this.slot_bytes as Float64Array)[next] = 0;
+    }
     Atomics.store(this.words, COMMIT0 + this.n + next, first);
     this.offset = 0;
     this.published = 0;

@@ -96,9 +96,16 @@ export function session_words_length(cpus: number): number {
   return CPU_BASE + CPU_WORDS * cpus;
 }
 
-/** The run's accounting counts: a Float64 view of the run words (make one per thread, once). */
+const views = new WeakMap<Int32Array, Float64Array>();
+
+/** The run's accounting counts: a Float64 view of the run words, made once per words. */
 export function counts_view(words: Int32Array): Float64Array {
-  return new Float64Array(words.buffer, words.byteOffset, words.length >> 1);
+  let v = views.get(words);
+  if (v === undefined) {
+    v = new Float64Array(words.buffer, words.byteOffset, words.length >> 1);
+    views.set(words, v);
+  }
+  return v;
 }
 
 /** Index of one CPU's count `field` in counts_view. */

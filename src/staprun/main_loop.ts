@@ -241,15 +241,16 @@ export function* cleanup_and_exit(s: Staprun, arg: 0 | 1): Proc<void> {
 /** staprun thread: writes the rest of the output at exit, then tells the main loop. */
 function* output_drain(s: Staprun): Proc<void> {
   for (;;) {
-    const sink = s.out.sinks.find((x) => x.full()) ?? s.out.sink_of(0);
-    const written = Atomics.load(sink.progress, 0);
     const st = s.out.pump(-1, true);
     if (st === MERGE_MORE) {
       yield STEP;
       continue;
     }
     if (st !== MERGE_FULL) break;
-    yield* wait(sink.progress, 0, written, STAPRUN_READER_TIMEOUT_MS, 'the output to be written');
+    const sink = s.out.sinks.find((x) => x.full());
+    if (sink === undefined) continue; // a write ended meanwhile
+    const written = Atomics.load(sink.progress, 0);
+    if (sink.full()) yield* wait(sink.progress, 0, written, STAPRUN_READER_TIMEOUT_MS, 'the output to be written');
   }
   s.out.finish(() => s.env.send('staprun', { kind: 'output_drained' } satisfies StaprunMail));
 }
@@ -258,6 +259,7 @@ function* output_drain(s: Staprun): Proc<void> {
 function* cleanup_finish(s: Staprun): Proc<void> {
   if (s.code !== null) return;
   exit_report(s);
+  s.out.release();
   s.target.kill_target('SIGTERM');
   let rmmod_failed = false;
   if (s.exit_arg === 0 || s.mutant('rmmod-on-exit1')) {

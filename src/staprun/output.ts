@@ -2,7 +2,7 @@
 // control channel brought), merged by sequence into stdout or the `-o` file, or in bulk mode each
 // CPU's records into a file of its own; and the account of every record at exit (rule 9).
 import { RECORD_SEQ, counts_view, cpu_pending } from '../shared/session_shared.ts';
-import { RELAY_READY, type RelayBuffers, RelayReader } from '../shared/relay_ring.ts';
+import { RELAY_NONE, RELAY_READY, type RelayBuffers, RelayReader } from '../shared/relay_ring.ts';
 import type { Env } from '../shared/seam.ts';
 import type { StaprunHost } from './host.ts';
 import {
@@ -15,12 +15,14 @@ import {
   type RecordSource,
 } from './merger.ts';
 import type { StaprunOptions } from './options.ts';
-import { OutputSink, type OutputError } from './output_sink.ts';
+import { OutputSink, type ChunkWriter, type OutputError, type SinkOptions } from './output_sink.ts';
+
+/** A CPU's source before it has one: nothing to read. */
+const NO_RECORDS: RecordSource = { seq: 0, next: () => RELAY_NONE, take: () => undefined };
 
 export class StaprunOutput {
   /** Each CPU's records: its queue in procfs mode, its relay reader once relay_open has run. */
   readonly sources: RecordSource[];
-  readonly queues: QueueSource[];
   readers: RelayReader[] = [];
   /** The merged stream, or in bulk mode one sink per CPU. */
   readonly sinks: OutputSink[];
@@ -36,15 +38,15 @@ export class StaprunOutput {
     private readonly cpus: number,
     on_error: (e: OutputError) => void,
   ) {
-    this.queues = Array.from({ length: cpus }, (_, cpu) => new QueueSource(cpu));
-    this.sources = [...this.queues];
+    this.sources = new Array<RecordSource>(cpus).fill(NO_RECORDS);
     const counts = counts_view(words);
-    const sink = (writer: ReturnType<StaprunHost['output']>): OutputSink =>
-      new OutputSink(counts, env, writer, {
-        ...host.output_sizes,
-        rotate_bytes: opts.rotate_bytes ?? 0,
-        headers: opts.bulk === true,
-      }, on_error);
+    const sizes: SinkOptions = {
+      chunk_bytes: host.output_sizes.chunk_bytes,
+      backlog_max: host.output_sizes.backlog_max,
+      rotate_bytes: opts.rotate_bytes ?? 0,
+      headers: opts.bulk === true,
+    };
+    const sink = (writer: ChunkWriter): OutputSink => new OutputSink(counts, env, writer, sizes, on_error);
     if (opts.bulk) {
       this.sinks = Array.from({ length: cpus }, (_, cpu) => sink(host.bulk_output(cpu)));
       this.merger = null;
@@ -52,6 +54,17 @@ export class StaprunOutput {
       this.sinks = [sink(host.output())];
       this.merger = new SequenceMerger(this.sources, this.sinks[0] as OutputSink, (seq) => this.may_come(seq));
     }
+  }
+
+  /** procfs mode: the queue CPU `cpu`'s STP_REALTIME_DATA records go in. */
+  queue(cpu: number): QueueSource | null {
+    if (cpu < 0 || cpu >= this.cpus) return null;
+    let q = this.sources[cpu];
+    if (!(q instanceof QueueSource)) {
+      q = new QueueSource(cpu);
+      this.sources[cpu] = q;
+    }
+    return q as QueueSource;
   }
 
   /** relay_open: each CPU's relay buffer becomes its source. */
@@ -126,6 +139,11 @@ export class StaprunOutput {
         if (--left === 0) cb();
       });
     }
+  }
+
+  /** The run is over (everything written or counted): the sinks' buffers serve the next run. */
+  release(): void {
+    for (const s of this.sinks) s.release();
   }
 
   /** A second signal while the output drains: what is not written yet is counted lost. */

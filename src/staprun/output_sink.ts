@@ -45,20 +45,20 @@ export const BULK_HEADER_BYTES = 12;
 
 class Chunk {
   len = 0;
-  /** Records in the chunk: each one's CPU and where it ends. */
+  /** Records in the chunk: each one's CPU and where it ends (grown as needed). */
   n = 0;
-  cpus = new Uint16Array(256);
-  ends = new Int32Array(256);
+  cpus = EMPTY_CPUS;
+  ends = EMPTY_ENDS;
   file = 0;
 
   constructor(readonly bytes: Uint8Array) {}
 
   note(cpu: number): void {
     if (this.n === this.ends.length) {
-      const cpus = new Uint16Array(this.n * 2);
+      const cpus = new Uint16Array(Math.max(16, this.n * 2));
       cpus.set(this.cpus);
       this.cpus = cpus;
-      const ends = new Int32Array(this.n * 2);
+      const ends = new Int32Array(Math.max(16, this.n * 2));
       ends.set(this.ends);
       this.ends = ends;
     }
@@ -68,11 +68,24 @@ class Chunk {
   }
 }
 
+const EMPTY_CPUS = new Uint16Array(0);
+const EMPTY_ENDS = new Int32Array(0);
+/**
+ * Chunks left by finished runs, by size, for the next runs on this thread: a simulated campaign
+ * runs thousands of schedules a second, and a stress campaign thousands of cycles.
+ */
+const CHUNK_POOL = new Map<number, Chunk[]>();
+const CHUNK_POOL_MAX = 4;
+
+/** The chunk a sink starts with: empty, with no room. */
+const NO_CHUNK = new Chunk(new Uint8Array(0));
+
 // Payloads up to this size are copied byte by byte: a set() of a subarray costs more.
 const COPY_BY_BYTES_MAX = 48;
 
 export class OutputSink implements MergeSink, RecordSink {
-  private cur: Chunk;
+  /** The chunk being filled; the first is made at the first record (many runs print none). */
+  private cur: Chunk = NO_CHUNK;
   private readonly queue: Chunk[] = [];
   private writing: Chunk | null = null;
   private readonly spare: Chunk[] = [];
@@ -83,8 +96,7 @@ export class OutputSink implements MergeSink, RecordSink {
   private failure: OutputError | null = null;
   private abandoned = false;
   private on_drained: (() => void) | null = null;
-  /** Bumped after every write; staprun's readers wait on it while the sink is full. */
-  readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  private progress_word: Int32Array | null = null;
 
   constructor(
     private readonly counts: Float64Array,
@@ -93,8 +105,19 @@ export class OutputSink implements MergeSink, RecordSink {
     private readonly opts: SinkOptions,
     /** Told once, when a write fails. */
     private readonly on_error: (e: OutputError) => void,
-  ) {
-    this.cur = this.chunk();
+  ) {}
+
+  /**
+   * Bumped after every write; staprun's readers wait on it while the sink is full. Made when
+   * first asked for: a simulated run's sink is never full, and a SharedArrayBuffer per run costs.
+   */
+  get progress(): Int32Array {
+    return (this.progress_word ??= new Int32Array(new SharedArrayBuffer(4)));
+  }
+
+  /** Wakes whoever waits on `progress` (staprun is stopping). */
+  wake_waiters(): void {
+    if (this.progress_word !== null) this.notifier.notify(this.progress_word, 0);
   }
 
   put(cpu: number, seq: number, src: Uint8Array, start: number, len: number): void {
@@ -108,7 +131,12 @@ export class OutputSink implements MergeSink, RecordSink {
       this.file++;
       this.file_bytes = 0;
     }
-    if (this.cur.len + need > this.cur.bytes.length) this.seal();
+    if (this.cur.len + need > this.cur.bytes.length) {
+      this.seal();
+      if (this.cur === NO_CHUNK) this.cur = this.chunk();
+      // A chunk smaller than the record (the simulator's are small): one of its size.
+      if (need > this.cur.bytes.length) this.cur = new Chunk(new Uint8Array(need));
+    }
     const c = this.cur;
     const out = c.bytes;
     let at = c.len;
@@ -169,7 +197,7 @@ export class OutputSink implements MergeSink, RecordSink {
     this.writing = null;
     this.queued = 0;
     for (const c of chunks) this.account(c, 0);
-    this.cur = this.chunk();
+    this.cur = NO_CHUNK;
     this.drained_now();
   }
 
@@ -179,7 +207,17 @@ export class OutputSink implements MergeSink, RecordSink {
   }
 
   private chunk(): Chunk {
-    return this.spare.pop() ?? new Chunk(new Uint8Array(this.opts.chunk_bytes));
+    return this.spare.pop() ?? CHUNK_POOL.get(this.opts.chunk_bytes)?.pop() ?? new Chunk(new Uint8Array(this.opts.chunk_bytes));
+  }
+
+  /** The run is over: its spare chunks serve the next run's sink on this thread. */
+  release(): void {
+    let free = CHUNK_POOL.get(this.opts.chunk_bytes);
+    if (free === undefined) {
+      free = [];
+      CHUNK_POOL.set(this.opts.chunk_bytes, free);
+    }
+    for (const c of this.spare.splice(0)) if (free.length < CHUNK_POOL_MAX) free.push(c);
   }
 
   /** Queues the current chunk (if it holds anything) and starts writing if idle. */
@@ -189,7 +227,7 @@ export class OutputSink implements MergeSink, RecordSink {
       c.file = this.file;
       this.queue.push(c);
       this.queued += c.len;
-      this.cur = this.chunk();
+      this.cur = NO_CHUNK;
     }
     this.start();
   }
@@ -218,8 +256,11 @@ export class OutputSink implements MergeSink, RecordSink {
     this.queued -= c.len;
     this.account(c, written);
     this.recycle(c);
-    Atomics.add(this.progress, 0, 1);
-    this.notifier.notify(this.progress, 0);
+    const progress = this.progress_word;
+    if (progress !== null) {
+      Atomics.add(progress, 0, 1);
+      this.notifier.notify(progress, 0);
+    }
     if (error !== null) {
       this.fail(error);
       return;
@@ -232,8 +273,7 @@ export class OutputSink implements MergeSink, RecordSink {
     for (const c of this.queue.splice(0)) this.account(c, 0);
     this.queued = 0;
     this.account(this.cur, 0);
-    this.cur.len = 0;
-    this.cur.n = 0;
+    this.cur = NO_CHUNK;
     this.on_error(error);
     this.drained_now();
   }
@@ -260,7 +300,7 @@ export class OutputSink implements MergeSink, RecordSink {
   private recycle(c: Chunk): void {
     c.len = 0;
     c.n = 0;
-    if (this.spare.length < 2) this.spare.push(c);
+    if (this.spare.length < 2 && c.bytes.length === this.opts.chunk_bytes) this.spare.push(c);
   }
 
   private drained_now(): void {

@@ -49,7 +49,7 @@ function* on_realtime_data(s: Staprun, payload: Uint8Array): Proc<void> {
   const seq = read_u32(payload, 0);
   const cpu = read_u32(payload, 4);
   s.env.trace('recv', { type: stp_type_name(STP_REALTIME_DATA), rseq: seq, cpu });
-  s.out.queues[cpu]?.push(seq, payload.slice(REALTIME_HEADER_BYTES));
+  s.out.queue(cpu)?.push(seq, payload.slice(REALTIME_HEADER_BYTES));
   while ((yield* write_out(s, -1)) === MERGE_MORE) yield STEP;
 }
 
@@ -57,11 +57,12 @@ function* on_realtime_data(s: Staprun, payload: Uint8Array): Proc<void> {
 function* write_out(s: Staprun, cpu: number): Proc<number> {
   const sink = s.out.sink_of(Math.max(cpu, 0));
   for (;;) {
-    const written = Atomics.load(sink.progress, 0);
     const st = s.out.pump(cpu, false);
     if (st !== MERGE_FULL || s.stopping) return st;
-    // Full: wait for the output to take some of it.
-    yield* wait(sink.progress, 0, written, STAPRUN_READER_TIMEOUT_MS, 'the output to be written');
+    // Full: wait for the output to take some of it. A write that ended before the word was
+    // read shows in full(); one that ends after it changes the word.
+    const written = Atomics.load(sink.progress, 0);
+    if (sink.full()) yield* wait(sink.progress, 0, written, STAPRUN_READER_TIMEOUT_MS, 'the output to be written');
   }
 }
 
@@ -99,5 +100,5 @@ function* relay_reader(s: Staprun, cpu: number, r: RelayReader): Proc<void> {
 /** staprun thread, in cleanup_and_exit: lets the readers see `stopping` now, not at a timeout. */
 export function stop_readers(s: Staprun): void {
   for (const r of s.out.readers) s.env.notify(r.buf.words, RELAY_WAKE);
-  for (const sink of s.out.sinks) s.env.notify(sink.progress, 0);
+  for (const sink of s.out.sinks) sink.wake_waiters();
 }

@@ -253,7 +253,7 @@ function sim_staprun_host(world: World, opts: SimRunOptions, out: Uint8Array[], 
 }
 
 /** Output under the simulator: small chunks (a schedule prints little), never a backlog. */
-const SIM_OUTPUT_SIZES = { chunk_bytes: 16 * 1024, backlog_max: Infinity };
+const SIM_OUTPUT_SIZES = { chunk_bytes: 1024, backlog_max: Infinity };
 
 function memory_writer(out: Uint8Array[]): ChunkWriter {
   return {
