@@ -18,7 +18,7 @@ export interface Token {
 
 export const KEYWORDS = new Set([
   'probe', 'global', 'function', 'if', 'else', 'for', 'foreach', 'in', 'limit', 'return',
-  'delete', 'while', 'break', 'continue', 'next', 'string', 'long', 'try', 'catch', 'private',
+  'delete', 'while', 'break', 'continue', 'next', 'try', 'catch', 'private',
 ]);
 
 // Longest first, so that `<<<` wins over `<<` and `<`.

@@ -180,7 +180,8 @@ class Parser {
 
   private type_name(): Type {
     const t = this.peek();
-    if (t.kind === 'keyword' && (t.text === 'long' || t.text === 'string')) {
+    // `long` and `string` are not reserved: string() is also a function.
+    if (t.kind === 'ident' && (t.text === 'long' || t.text === 'string')) {
       this.next();
       return t.text;
     }

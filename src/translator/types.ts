@@ -243,6 +243,12 @@ class Inference {
       this.want(e.value, 'long');
       return 'long';
     }
+    const target = e.target as { sym?: Sym };
+    const tt = this.expr(e.target);
+    const vt = this.expr(e.value);
+    if (tt !== 'unknown' && vt !== 'unknown' && tt !== vt) {
+      throw mismatch(e.target.tok, vt, tt, target.sym?.type_tok ?? null);
+    }
     const t = this.agree(e.target, e.value, e.tok);
     if (t === 'stats') fail(semantic_error('statistics can only be added to with <<<', e.tok));
     return t;
