@@ -57,6 +57,7 @@ class Codegen {
         this.constants.push(code);
         return `$K${this.constants.length - 1}`;
       },
+      str_max: o.limits.MAXSTRINGLEN - 1,
     });
     this.usage = function_usages(p.functions);
   }

@@ -12,6 +12,8 @@ export interface ExprHost {
   slot(g: Sym): GlobalSlot;
   /** A module-level constant holding `code` (formats, large literals); returns its name. */
   constant(code: string): string;
+  /** Longest string value, bytes (MAXSTRINGLEN - 1). */
+  readonly str_max: number;
 }
 
 export function js_string(s: string): string {
@@ -57,7 +59,7 @@ export class ExprGen {
         if (e.value <= MAX_SAFE && e.value >= -MAX_SAFE) return e.value < 0n ? `(${e.value})` : `${e.value}`;
         return this.host.constant(`R.lit(${js_string(e.value.toString())})`);
       case 'str':
-        return js_string(e.value);
+        return js_string(e.value.slice(0, this.host.str_max));
       case 'var':
         return this.read_var(e.sym as Sym);
       case 'index': {

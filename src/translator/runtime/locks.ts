@@ -19,9 +19,13 @@ function unlock(i32: Int32Array, word: number, write: boolean): void {
   else Atomics.sub(i32, word, 1);
 }
 
-/** Busy-waits about `us` microseconds (probe context may not sleep: udelay, not msleep). */
-function udelay(i32: Int32Array, us: number): void {
-  for (let k = 0, n = us * 50; k < n; k++) Atomics.load(i32, 0);
+/**
+ * Waits about `us` microseconds for the lock word to change (stap's udelay(TRYLOCKDELAY)). A
+ * CPU here is a thread the host may deschedule while it holds a lock, so the waiter sleeps on
+ * the word instead of spinning, which would keep the holder off the host's cores.
+ */
+function udelay(i32: Int32Array, word: number, seen: number, us: number): void {
+  if (us > 0) Atomics.wait(i32, word, seen, us / 1000);
 }
 
 /** Takes every lock of the plan, or none: false when one stayed busy for `tries` attempts. */
@@ -35,7 +39,7 @@ export function lock_all(i32: Int32Array, plan: LockPlan, tries: number, delay_u
         unlock_all(i32, plan, i);
         return false;
       }
-      udelay(i32, delay_us);
+      udelay(i32, word, Atomics.load(i32, word), delay_us);
     }
   }
   return true;

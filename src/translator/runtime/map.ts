@@ -115,8 +115,17 @@ export class SharedMap {
     return true;
   }
 
+  /** The keys as stored: strings cut to MAXSTRINGLEN - 1 bytes, as every string value is. */
+  fit(keys: readonly Key[]): readonly Key[] {
+    const max = this.store.str_max;
+    if (!keys.some((k) => typeof k === 'string' && k.length > max)) return keys;
+    return keys.map((k) => (typeof k === 'string' ? k.slice(0, max) : k));
+  }
+
   /** The entry holding these keys, or -1. */
-  find(keys: readonly Key[], h = hash_keys(keys)): number {
+  find(keys_in: readonly Key[], h?: number): number {
+    const keys = this.fit(keys_in);
+    h ??= hash_keys(keys);
     const i32 = this.store.i32;
     let n = i32[this.buckets_w + (h & (this.nb - 1))] as number;
     while (n !== 0) {
@@ -129,7 +138,8 @@ export class SharedMap {
   }
 
   /** The entry for these keys, made (zero-valued, last in order) if absent; -1 when full. */
-  find_or_add(keys: readonly Key[]): number {
+  find_or_add(keys_in: readonly Key[]): number {
+    const keys = this.fit(keys_in);
     const h = hash_keys(keys);
     const found = this.find(keys, h);
     if (found >= 0) return found;

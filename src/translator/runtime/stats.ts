@@ -162,7 +162,8 @@ export class StatArray {
   }
 
   /** The combined statistic of one element, or null when no CPU has it. */
-  agg(keys: readonly Key[]): Agg | null {
+  agg(keys_in: readonly Key[]): Agg | null {
+    const keys = (this.maps[0] as SharedMap).fit(keys_in);
     const h = hash_keys(keys);
     let a: Agg | null = null;
     for (const m of this.maps) {
@@ -192,12 +193,14 @@ export class StatArray {
     return [...out.values()];
   }
 
-  has(keys: readonly Key[]): boolean {
+  has(keys_in: readonly Key[]): boolean {
+    const keys = (this.maps[0] as SharedMap).fit(keys_in);
     const h = hash_keys(keys);
     return this.maps.some((m) => m.find(keys, h) >= 0);
   }
 
-  remove(keys: readonly Key[]): void {
+  remove(keys_in: readonly Key[]): void {
+    const keys = (this.maps[0] as SharedMap).fit(keys_in);
     const h = hash_keys(keys);
     for (const m of this.maps) {
       const e = m.find(keys, h);
