@@ -25,6 +25,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
   jiffies: { ret: 'long', params: [] },
   strlen: { ret: 'long', params: ['string'] },
   substr: { ret: 'string', params: ['string', 'long', 'long'] },
+  stringat: { ret: 'long', params: ['string', 'long'] },
   isinstr: { ret: 'long', params: ['string', 'string'] },
   strtol: { ret: 'long', params: ['string', 'long'] },
   text_str: { ret: 'string', params: ['string'] },

@@ -309,7 +309,7 @@ class Codegen {
     const fmt = (f: string): string => `R.parse_format(${js_string(f)})`;
     const value_fmt = g.type === 'string' ? '="%#s"' : g.type === 'stats' ? stats : '=%#x';
     const agg = (a: string): string =>
-      `[${a}.count, ${a}.min, ${a}.max, ${a}.sum, R.stat_value('avg', ${a}, '', '')]`;
+      `[${a}.count, ${a}.min, ${a}.max, ${a}.sum, R.stat_value('avg', ${a}, '')]`;
     let body: string;
     if (s.kind === 'long' || s.kind === 'string') {
       const v = s.kind === 'long' ? `$S.ld(${s.off})` : `$S.lds(${s.off})`;

@@ -155,23 +155,19 @@ export class ExprGen {
   }
 
   /** The aggregate of a statistic operand: a global statistic or an element of an array of them. */
-  private agg(stat: Expr): { code: string; empty: string } {
+  private agg(stat: Expr): string {
     const g = (stat as { sym?: Sym }).sym as Sym;
-    if (stat.kind === 'index') {
-      return { code: `${global_name(g)}.agg(${this.keys(stat.keys)})`, empty: 'aggregate element not found' };
-    }
-    return { code: `${global_name(g)}.agg($CPUS)`, empty: 'empty aggregate' };
+    if (stat.kind === 'index') return `${global_name(g)}.agg(${this.keys(stat.keys)})`;
+    return `${global_name(g)}.agg($CPUS)`;
   }
 
   private stat(e: Expr & { kind: 'stat' }): string {
-    const a = this.agg(e.arg);
-    return `R.stat_value(${js_string(e.op)}, ${a.code}, ${js_string(a.empty)}, ${near(e)})`;
+    return `R.stat_value(${js_string(e.op)}, ${this.agg(e.arg)}, ${near(e)})`;
   }
 
   histogram(h: HistOp): string {
-    const a = this.agg(h.stat);
     const g = (h.stat as { sym?: Sym }).sym as Sym;
-    return `R.histogram(${global_name(g)}.hist, ${a.code}, ${js_string(a.empty)}, ${js_string(describe_token(h.tok))})`;
+    return `R.histogram(${global_name(g)}.hist, ${this.agg(h.stat)}, ${js_string(describe_token(h.tok))})`;
   }
 
   private call(e: Expr & { kind: 'call' }): string {
@@ -196,6 +192,7 @@ export class ExprGen {
       case 'jiffies': return '$ctx.jiffies()';
       case 'strlen': return `${a as string}.length`;
       case 'substr': return `R.substr(${a as string}, ${b as string}, ${c as string})`;
+      case 'stringat': return `R.stringat(${a as string}, ${b as string})`;
       case 'isinstr': return `(${a as string}.includes(${b as string}) ? 1 : 0)`;
       case 'strtol': return `R.strtol(${a as string}, ${b as string})`;
       case 'text_str': return `$trunc(R.text_str(${a as string}))`;

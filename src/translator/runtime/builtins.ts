@@ -3,6 +3,12 @@
 import { format_histogram, agg_avg, type Agg, type HistShape } from './stats.ts';
 import { norm, StapError, type Long } from './long.ts';
 
+/** stringat(str, index): the byte at a 0-based index. */
+export function stringat(s: string, i: Long): Long {
+  if (i < 0 || i >= s.length) throw new StapError('Invalid index', null);
+  return s.charCodeAt(Number(i));
+}
+
 /** substr(str, start, length): `length` bytes from 0-based `start`; "" when out of range. */
 export function substr(s: string, start: Long, length: Long): string {
   if (start < 0 || length <= 0 || start >= s.length) return '';
@@ -35,13 +41,15 @@ export function strtol(s: string, base_l: Long): Long {
   return norm(neg ? -v : v);
 }
 
-/** A statistic's extractor (@count ... @avg); only @count of nothing is defined (0). */
-export function stat_value(op: 'count' | 'sum' | 'min' | 'max' | 'avg', a: Agg | null, empty: string, near: string): Long {
+/**
+ * A statistic's extractor: @count and @sum of nothing are 0 (since stap 1.5); @min, @max and
+ * @avg of nothing are the run-time error "empty aggregate".
+ */
+export function stat_value(op: 'count' | 'sum' | 'min' | 'max' | 'avg', a: Agg | null, near: string): Long {
   if (op === 'count') return a === null ? 0 : a.count;
-  if (a === null || a.count === 0) throw new StapError(empty, near);
+  if (op === 'sum') return a === null ? 0 : a.sum;
+  if (a === null || a.count === 0) throw new StapError('empty aggregate', near);
   switch (op) {
-    case 'sum':
-      return a.sum;
     case 'min':
       return a.min;
     case 'max':
@@ -51,8 +59,8 @@ export function stat_value(op: 'count' | 'sum' | 'min' | 'max' | 'avg', a: Agg |
   }
 }
 
-export function histogram(h: HistShape, a: Agg | null, empty: string, near: string): string {
-  if (a === null || a.count === 0) throw new StapError(empty, near);
+export function histogram(h: HistShape, a: Agg | null, near: string): string {
+  if (a === null || a.count === 0) throw new StapError('empty aggregate', near);
   return format_histogram(h, a);
 }
 

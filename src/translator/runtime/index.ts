@@ -7,5 +7,5 @@ export { Store, W_INIT } from './store.ts';
 export { ScriptArray } from './arrays.ts';
 export { Stat, StatArray, hist_shape, type Agg } from './stats.ts';
 export { enter, leave, fail, final_warning } from './session.ts';
-export { substr, strtol, stat_value, histogram, order_rows, error_call } from './builtins.ts';
+export { substr, stringat, strtol, stat_value, histogram, order_rows, error_call } from './builtins.ts';
 export { bytes_to_text as text } from '../source.ts';
