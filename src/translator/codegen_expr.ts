@@ -195,7 +195,7 @@ export class ExprGen {
       case 'stringat': return `R.stringat(${a as string}, ${b as string})`;
       case 'isinstr': return `(${a as string}.includes(${b as string}) ? 1 : 0)`;
       case 'strtol': return `R.strtol(${a as string}, ${b as string})`;
-      case 'text_str': return `$trunc(R.text_str(${a as string}))`;
+      case 'text_str': return `R.text_str(${a as string}, $SM)`;
       case 'string': return `String(${a as string})`;
       default: throw new Error(`no code for builtin ${e.name}`);
     }

@@ -2,7 +2,7 @@
 // assignment (right to left, also `<<<`), `?:`, `||`, `&&`, `|`, `^`, `&`, `in`, comparison,
 // shift, `.`, additive, multiplicative, unary, `++`/`--`, values. Statements may end in `;`.
 import type {
-  AliasDecl, Expr, FuncDecl, GlobalDecl, HistOp, Param, PointPart, ProbeDecl, ProbePointAst,
+  AliasDecl, Expr, FuncDecl, HistOp, Param, PointPart, ProbeDecl, ProbePointAst,
   Script, StatOp, Stmt, Type,
 } from './ast.ts';
 import { parse_error, semantic_error, TranslateError, TranslateErrors } from './errors.ts';

@@ -28,7 +28,7 @@ export function source_of_bytes(name: string, bytes: Uint8Array): Source {
 
 /** A byte string as the UTF-8 text it stands for (for messages and listings). */
 export function bytes_to_text(s: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return /[\x80-\xff]/.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s;
 }
 

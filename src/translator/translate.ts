@@ -103,7 +103,7 @@ function nesting(p: Program): number {
   };
   let max = 0;
   for (const d of p.probes) {
-    for (const f of direct_usage(d.body as Stmt).calls) max = Math.max(max, depth(f, new Set()));
+    for (const f of direct_usage(d.body).calls) max = Math.max(max, depth(f, new Set()));
   }
   return Math.max(1, max + (recursive ? 10 : 0));
 }

@@ -68,7 +68,7 @@ class Inference {
     if (s.arity === -1 || s.arity === -2) {
       if (s.arity === -2 && n === 0) fail(semantic_error(`array '${s.name}' used without an index`, tok));
       s.arity = n;
-      s.key_types = Array.from({ length: n }, () => 'unknown' as Type);
+      s.key_types = Array.from({ length: n }, () => 'unknown');
       this.changed = true;
     } else if (s.arity !== n) {
       if (s.arity === 0 || n === 0) {

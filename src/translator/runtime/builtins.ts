@@ -77,7 +77,7 @@ export function order_rows<T extends (Long | string | Agg)[]>(rows: T[], col: nu
   if (dir !== 0) {
     const key = (r: T): Long | string => {
       const v = r[col] as Long | string | Agg;
-      return typeof v === 'object' ? (v as Agg).count : v;
+      return typeof v === 'object' ? (v).count : v;
     };
     rows.sort((x, y) => dir * compare(key(x), key(y)));
   }
