@@ -1,6 +1,6 @@
 // The translator's passes, as stap numbers them: 1 parse, 2 elaborate (aliases, symbols, types),
 // 3 generate the module. `translate` runs as many as asked and hands back what each produced.
-import type { FuncDecl, Script, Stmt, Sym } from './ast.ts';
+import type { FuncDecl, Script, Sym } from './ast.ts';
 import { generate } from './codegen.ts';
 import { elaborate, type Program } from './elaborate.ts';
 import { layout_globals, type Layout } from './layout.ts';
