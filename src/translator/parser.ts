@@ -453,29 +453,30 @@ class Parser {
 
   private bit(op: '|' | '^' | '&'): Expr {
     const sub = (): Expr => (op === '|' ? this.bit('^') : op === '^' ? this.bit('&') : this.array_in());
-    let left = sub();
-    while (this.is_op(op)) {
-      const tok = this.next();
-      left = { kind: 'binary', tok, op, left, right: sub() };
-    }
-    return left;
+    return this.level([op], sub, 'binary');
   }
 
   private array_in(): Expr {
     if (this.is_op('[')) {
-      const tok = this.next();
-      const keys: Expr[] = [];
-      for (;;) {
-        keys.push(this.expression());
-        if (!this.is_op(',')) break;
-        this.next();
-      }
-      this.expect_op(']');
-      return this.in_tail(tok, keys);
+      const tok = this.peek();
+      return this.in_tail(tok, this.index_keys());
     }
     const left = this.comparison();
     if (this.is_kw('in')) return this.in_tail(this.peek(), [left]);
     return left;
+  }
+
+  /** `[e1, e2, ...]`: the keys of an array element or of an `in` test. */
+  private index_keys(): Expr[] {
+    this.expect_op('[');
+    const keys: Expr[] = [];
+    for (;;) {
+      keys.push(this.expression());
+      if (!this.is_op(',')) break;
+      this.next();
+    }
+    this.expect_op(']');
+    return keys;
   }
 
   private in_tail(tok: Token, keys: Expr[]): Expr {
@@ -498,40 +499,31 @@ class Parser {
     }
   }
 
-  private shift(): Expr {
-    let left = this.concatenation();
-    while (this.is_op('<<') || this.is_op('>>')) {
+  /** One left-associative level of binary operators over the next level down. */
+  private level(ops: readonly string[], next: () => Expr, kind: 'binary' | 'concat'): Expr {
+    let left = next();
+    while (ops.some((op) => this.is_op(op))) {
       const tok = this.next();
-      left = { kind: 'binary', tok, op: tok.text, left, right: this.concatenation() };
+      const right = next();
+      left = kind === 'concat' ? { kind, tok, left, right } : { kind, tok, op: tok.text, left, right };
     }
     return left;
+  }
+
+  private shift(): Expr {
+    return this.level(['<<', '>>'], () => this.concatenation(), 'binary');
   }
 
   private concatenation(): Expr {
-    let left = this.additive();
-    while (this.is_op('.')) {
-      const tok = this.next();
-      left = { kind: 'concat', tok, left, right: this.additive() };
-    }
-    return left;
+    return this.level(['.'], () => this.additive(), 'concat');
   }
 
   private additive(): Expr {
-    let left = this.multiplicative();
-    while (this.is_op('+') || this.is_op('-')) {
-      const tok = this.next();
-      left = { kind: 'binary', tok, op: tok.text, left, right: this.multiplicative() };
-    }
-    return left;
+    return this.level(['+', '-'], () => this.multiplicative(), 'binary');
   }
 
   private multiplicative(): Expr {
-    let left = this.unary();
-    while (this.is_op('*') || this.is_op('/') || this.is_op('%')) {
-      const tok = this.next();
-      left = { kind: 'binary', tok, op: tok.text, left, right: this.unary() };
-    }
-    return left;
+    return this.level(['*', '/', '%'], () => this.unary(), 'binary');
   }
 
   private unary(): Expr {
@@ -585,17 +577,7 @@ class Parser {
     if (t.text.startsWith('$')) throw semantic_error('target variables are not available to scripts here', t);
     if (t.text.startsWith('@')) return this.at_operator(t);
     if (this.is_op('(')) return this.call(t);
-    if (this.is_op('[')) {
-      this.next();
-      const keys: Expr[] = [];
-      for (;;) {
-        keys.push(this.expression());
-        if (!this.is_op(',')) break;
-        this.next();
-      }
-      this.expect_op(']');
-      return { kind: 'index', tok: t, name: t.text, keys };
-    }
+    if (this.is_op('[')) return { kind: 'index', tok: t, name: t.text, keys: this.index_keys() };
     return { kind: 'var', tok: t, name: t.text };
   }
 

@@ -53,7 +53,8 @@ class Inference {
 
   // ---------------------------------------------------------------- symbols
 
-  private set_type(s: Sym, t: Type, tok: Token): void {
+  /** Gives a variable or function its type, or finds it contradicts the one it has. */
+  private set_type(s: { type: Type; type_tok: Token | null }, t: Type, tok: Token): void {
     if (t === 'unknown') return;
     if (s.type === 'unknown') {
       s.type = t;
@@ -116,15 +117,8 @@ class Inference {
   }
 
   private set_fn(f: FuncDecl, t: Type, tok: Token): void {
-    if (t === 'unknown') return;
     if (t === 'stats') fail(semantic_error('a function cannot return a statistic', tok));
-    if (f.type === 'unknown') {
-      f.type = t;
-      f.type_tok = tok;
-      this.changed = true;
-    } else if (f.type !== t) {
-      throw mismatch(tok, t, f.type, f.type_tok);
-    }
+    this.set_type(f, t, tok);
   }
 
   /** Two types that must agree: returns the known one. */

@@ -1,16 +1,14 @@
 // Globals shared by CPUs that are real threads: every update a handler makes under its lock is
 // kept. The trace of handler runs says how often each CPU fired; the script's own arrays and
 // statistics must hold exactly that many updates, with no probe skipped.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Machine } from '../../src/machine/machine.ts';
-import { load_module_file } from '../../src/machine/module_file.ts';
 import { make_log } from '../../src/shared/real/logger.ts';
 import { source_of_text } from '../../src/translator/source.ts';
-import { translate } from '../../src/translator/translate.ts';
-import { run_options } from '../helpers/machine.ts';
+import { run_script } from '../helpers/script.ts';
 
 const CPUS = 4;
 let machine: Machine;
@@ -26,14 +24,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(name: string, script: string, trace_handlers: boolean) {
-  const mod = join(dir, `${name}.mjs`);
-  writeFileSync(mod, translate(source_of_text(name, script), { args: [], defines: [], cpus: CPUS }).module as string);
-  const out = join(dir, `${name}.out`);
-  const err = join(dir, `${name}.err`);
-  writeFileSync(err, '');
-  const r = await machine.run(run_options(await load_module_file(mod), { out_path: out, err_path: err, trace_handlers }));
-  return { r, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+function run(name: string, script: string, trace_handlers: boolean) {
+  return run_script(machine, dir, name, source_of_text(name, script), { over: { trace_handlers } });
 }
 
 describe('globals across CPUs on real threads', () => {

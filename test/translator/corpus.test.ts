@@ -3,17 +3,15 @@
 // Header comments set what a case needs: `# args: a b`, `# define: MAXACTION=5`, and
 // `# stderr: text` (repeatable), a line stderr must contain. A script that fails to translate
 // runs nothing: status 1, empty stdout, its error on stderr.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Machine } from '../../src/machine/machine.ts';
-import { load_module_file } from '../../src/machine/module_file.ts';
 import { make_log } from '../../src/shared/real/logger.ts';
 import { TranslateErrors } from '../../src/translator/errors.ts';
 import { source_of_bytes } from '../../src/translator/source.ts';
-import { translate } from '../../src/translator/translate.ts';
-import { run_options } from '../helpers/machine.ts';
+import { run_script } from '../helpers/script.ts';
 import { UserError } from '../../src/shared/errors.ts';
 
 const DIR = new URL('./corpus/', import.meta.url).pathname;
@@ -69,22 +67,16 @@ afterAll(async () => {
 
 async function run_case(c: Case): Promise<{ code: number; stdout: string; stderr: string }> {
   const src = source_of_bytes(`${c.name}.stp`, readFileSync(join(DIR, `${c.name}.stp`)));
-  let module: string;
   try {
-    module = translate(src, { args: c.args, defines: c.defines, cpus: CPUS }).module as string;
+    const { r, stdout, stderr } = await run_script(machine, scratch, c.name, src, {
+      args: c.args, defines: c.defines, over: { timeout_s: 20 },
+    });
+    return { code: r.code, stdout, stderr };
   } catch (e) {
     if (e instanceof TranslateErrors) return { code: 1, stdout: '', stderr: e.render() };
     if (e instanceof UserError) return { code: 1, stdout: '', stderr: e.message };
     throw e;
   }
-  const mod = join(scratch, `${c.name}.mjs`);
-  writeFileSync(mod, module);
-  const out = join(scratch, `${c.name}.stdout`);
-  const err = join(scratch, `${c.name}.stderr`);
-  writeFileSync(err, '');
-  const spec = await load_module_file(mod);
-  const r = await machine.run(run_options(spec, { out_path: out, err_path: err, timeout_s: 20 }));
-  return { code: r.code, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
 }
 
 describe('script corpus', () => {

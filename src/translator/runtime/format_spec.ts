@@ -50,24 +50,22 @@ export function parse_format(fmt: string): FormatPart[] {
       flags = f;
       i++;
     }
-    let width = -1;
-    if (fmt[i] === '*') {
-      width = -2;
-      i++;
-    } else if (/[0-9]/.test(fmt[i] ?? '')) {
-      width = 0;
-      while (/[0-9]/.test(fmt[i] ?? '')) width = width * 10 + Number(fmt[i++]);
-    }
+    // A width or precision: `*` (-2), digits, or none (-1).
+    const count = (): number => {
+      if (fmt[i] === '*') {
+        i++;
+        return -2;
+      }
+      if (!/[0-9]/.test(fmt[i] ?? '')) return -1;
+      let n = 0;
+      while (/[0-9]/.test(fmt[i] ?? '')) n = n * 10 + Number(fmt[i++]);
+      return n;
+    };
+    const width = count();
     let prec = -1;
     if (fmt[i] === '.') {
       i++;
-      if (fmt[i] === '*') {
-        prec = -2;
-        i++;
-      } else if (/[0-9]/.test(fmt[i] ?? '')) {
-        prec = 0;
-        while (/[0-9]/.test(fmt[i] ?? '')) prec = prec * 10 + Number(fmt[i++]);
-      }
+      prec = count();
     }
     if (i >= fmt.length) throw new FormatError('trailing incomplete print format conversion');
     let conv = fmt[i] as string;
