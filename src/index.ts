@@ -10,3 +10,7 @@ export { MUTANTS, type Mutant } from './shared/mutants.ts';
 export type { ProbeContext, ProbeModuleDef, ProbeModuleExport } from './shared/probe_module.ts';
 export { parse_at, USER_ACTIONS, type TimedAction, type UserAction } from './user/actions.ts';
 export { VERSION } from './version.ts';
+export { translate, pass1_text, pass2_text, runtime_url, type TranslateOptions, type Translation } from './translator/translate.ts';
+export { source_of_bytes, source_of_text, type Source } from './translator/source.ts';
+export { TranslateError, TranslateErrors } from './translator/errors.ts';
+export { DEFAULT_LIMITS, apply_defines, type ScriptLimits } from './translator/limits.ts';

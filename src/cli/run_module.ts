@@ -1,7 +1,7 @@
 // The `run` action: checked flags in, one run on a freshly booted machine, staprun's exit status
 // out. The process's ^C, SIGTERM and SIGHUP go to the run (to staprun: shutdown path 1).
 import { cpus as host_cpus } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { timeline_json } from '../explore/timeline.ts';
 import type { TraceEvent } from '../trace/event.ts';
 import { Machine } from '../machine/machine.ts';
@@ -12,6 +12,9 @@ import { level_for, make_log } from '../shared/real/logger.ts';
 import type { FaultName } from '../shared/seam.ts';
 import type { TimedAction } from '../user/actions.ts';
 import { build_id } from '../build_id.ts';
+import { UserError } from '../shared/errors.ts';
+import type { ModuleSpec } from '../shared/probe_module.ts';
+import { is_module_file, prepare_script } from './script.ts';
 import { VERSION } from '../version.ts';
 
 /** Flags of `run` as commander hands them over, already parsed and checked. */
@@ -30,16 +33,40 @@ export interface RunFlags {
   mutant?: Mutant;
   summary?: boolean;
   timeline?: string;
+  eval?: string;
+  pass?: 1 | 2 | 3;
+  define?: string[];
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-export async function run_module(path: string, flags: RunFlags): Promise<number> {
-  const spec = await load_module_file(path);
+/**
+ * Runs a script (a .stp file, or -e) or a probe module file. A script is translated first, for
+ * this run's CPUs; -p stops after the pass asked for.
+ */
+export async function run_module(path: string | undefined, args: readonly string[], flags: RunFlags): Promise<number> {
+  const cpus = flags.cpus ?? host_cpus().length;
+  if (path !== undefined && flags.eval === undefined && is_module_file(path)) {
+    if (args.length > 0) throw new UserError(`a probe module takes no arguments (got ${args.join(' ')})`);
+    if (flags.pass !== undefined || (flags.define ?? []).length > 0) {
+      throw new UserError('-p and -D apply to scripts, not to probe modules');
+    }
+    return run_spec(await load_module_file(path), cpus, flags);
+  }
+  const prepared = await prepare_script(path, args, flags, cpus);
+  if (typeof prepared === 'number') return prepared;
+  try {
+    return await run_spec(prepared.spec, cpus, flags);
+  } finally {
+    rmSync(prepared.dir, { recursive: true, force: true });
+  }
+}
+
+async function run_spec(spec: ModuleSpec, cpus: number, flags: RunFlags): Promise<number> {
   const verbose = flags.verbose ?? 0;
   const log = make_log(level_for(verbose), 'stapsim');
   const machine = await Machine.boot({
-    cpus: flags.cpus ?? host_cpus().length,
+    cpus,
     log_level: level_for(verbose),
     logger: log.logger,
   });

@@ -9,7 +9,7 @@ const hello = join(EXAMPLES, 'hello.mjs');
 describe('bad input', () => {
   it.each([
     ['a missing module file', ['run', 'nope.mjs'], /cannot read module 'nope\.mjs': no such file/],
-    ['a file that is not a module', ['run', 'README.md'], /expected a \.mjs or \.js file/],
+    ['a missing script file', ['run', 'nope.stp'], /cannot read script 'nope\.stp': no such file/],
     ['a module that fails to import', ['run', join(FIXTURES, 'import_fails.mjs')], /failed to load: this module cannot load/],
     ['a module without probes', ['run', join(FIXTURES, 'no_probes.mjs')], /defines no probes/],
     // The next three pass the main thread's checks and fail as a CPU loads its copy: before, exit
@@ -27,7 +27,7 @@ describe('bad input', () => {
     ['-T -1', ['run', hello, '-T', '-1'], /positive number \(seconds\)/],
     ['--fault nonsense', ['run', hello, '--fault', 'nonsense'], /must be one of: probe_start, register_procfs/],
     ['an unknown option', ['run', hello, '--frobnicate'], /unknown option '--frobnicate'/],
-    ['no module', ['run'], /missing required argument 'module'/],
+    ['no script', ['run'], /no script: give a script file or -e SCRIPT/],
   ])('%s', async (_what, args, message) => {
     const r = await run_cli(args, { timeout_ms: 15_000 });
     expect(r.code).toBe(1);

@@ -11,7 +11,7 @@ function parse_run(args: string[]): { module: string; flags: RunFlags } {
   const run = program.commands.find((c) => c.name() === 'run');
   if (!run) throw new Error('no run command');
   let got: { module: string; flags: RunFlags } | null = null;
-  run.action((module: string, flags: RunFlags) => {
+  run.action((module: string, _args: string[], flags: RunFlags) => {
     got = { module, flags };
   });
   run.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });

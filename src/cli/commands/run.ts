@@ -71,6 +71,17 @@ const RUN_OPTIONS: { readonly [K in keyof Required<RunFlags>]: OptionEntry } = {
     parse: one_of(Object.keys(MUTANTS) as Mutant[]),
   },
   summary: { flags: '--summary', description: 'print the shutdown path, drops and timings at exit' },
+  eval: { flags: '-e, --eval <SCRIPT>', description: 'run this SystemTap script text (then every argument is a script argument)' },
+  pass: {
+    flags: '-p, --pass <N>',
+    description: 'stop after pass N and print it: 1 the parse tree, 2 probes and globals, 3 the generated module',
+    parse: (v: string) => Number(one_of(['1', '2', '3'] as const)(v)),
+  },
+  define: {
+    flags: '-D, --define <NAME=VALUE>',
+    description: 'set a script limit: MAXSTRINGLEN, MAXACTION, MAXMAPENTRIES, MAXTRYLOCK, MAXERRORS, MAXSKIPPED, ... (repeatable)',
+    parse: each((v: string) => v),
+  },
   timeline: {
     flags: '--timeline <FILE>',
     description: "write the run's timeline (Chrome trace-event JSON, opens in Perfetto); traces every handler",
@@ -90,18 +101,22 @@ function add_options(cmd: Command): Command {
 
 export function run_command(on_code: (code: number) => void): Command {
   return add_options(new Command('run'))
-    .description('insert a probe module, run it under staprun, and remove it')
-    .argument('<module>', 'probe module file (.mjs or .js)')
-    .action(async (module: string, flags: RunFlags) => on_code(await run_module(module, flags)));
+    .description('translate a SystemTap script (or take a probe module), run it under staprun, and remove it')
+    .argument('[script]', 'script file (.stp), or probe module file (.mjs or .js); with -e, a script argument')
+    .argument('[args...]', 'script arguments: $1..$N and @1..@N')
+    .action(async (script: string | undefined, args: string[], flags: RunFlags) => {
+      const all = flags.eval !== undefined && script !== undefined ? [script, ...args] : args;
+      on_code(await run_module(flags.eval !== undefined ? undefined : script, all, flags));
+    });
 }
 
-/** The demo module shipped with stapsim (`npm start`). */
-export const DEMO_MODULE = fileURLToPath(new URL('../../../../examples/demo.mjs', import.meta.url));
+/** The demo script shipped with stapsim (`npm start`). */
+export const DEMO_SCRIPT = fileURLToPath(new URL('../../../../examples/demo.stp', import.meta.url));
 
 export function demo_command(on_code: (code: number) => void): Command {
   return add_options(new Command('demo'))
-    .description('run the built-in demo module and print a summary')
-    .action(async (flags: RunFlags) => on_code(await run_module(DEMO_MODULE, { ...flags, summary: true })));
+    .description('translate and run the bundled demo script and print a summary')
+    .action(async (flags: RunFlags) => on_code(await run_module(DEMO_SCRIPT, [], { ...flags, summary: true })));
 }
 
 export type { TimedAction };
