@@ -15,13 +15,12 @@ import { build_id } from '../build_id.ts';
 import { UserError } from '../shared/errors.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
 import { is_module_file, prepare_script } from './script.ts';
+import { plan_output, type OutputFlags, type OutputPlan } from './output_flags.ts';
 import { VERSION } from '../version.ts';
 
 /** Flags of `run` as commander hands them over, already parsed and checked. */
-export interface RunFlags {
+export interface RunFlags extends OutputFlags {
   cmd?: string;
-  output?: string;
-  buffer?: number;
   timeout?: number;
   verbose?: number;
   transport?: 'relay' | 'procfs';
@@ -36,6 +35,8 @@ export interface RunFlags {
   eval?: string;
   pass?: 1 | 2 | 3;
   define?: string[];
+  /** `--profile [DIR]`: true when given without a directory. */
+  profile?: string | true;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -51,18 +52,20 @@ export async function run_module(path: string | undefined, args: readonly string
     if (flags.pass !== undefined || (flags.define ?? []).length > 0) {
       throw new UserError('-p and -D apply to scripts, not to probe modules');
     }
-    return run_spec(await load_module_file(path), cpus, flags);
+    const plan = plan_output(flags, cpus);
+    return run_spec(await load_module_file(path), cpus, flags, plan);
   }
+  const plan = flags.pass === undefined ? plan_output(flags, cpus) : null;
   const prepared = await prepare_script(path, args, flags, cpus);
   if (typeof prepared === 'number') return prepared;
   try {
-    return await run_spec(prepared.spec, cpus, flags);
+    return await run_spec(prepared.spec, cpus, flags, plan ?? plan_output(flags, cpus));
   } finally {
     rmSync(prepared.dir, { recursive: true, force: true });
   }
 }
 
-async function run_spec(spec: ModuleSpec, cpus: number, flags: RunFlags): Promise<number> {
+async function run_spec(spec: ModuleSpec, cpus: number, flags: RunFlags, plan: OutputPlan): Promise<number> {
   const verbose = flags.verbose ?? 0;
   const log = make_log(level_for(verbose), 'stapsim');
   const machine = await Machine.boot({
@@ -82,6 +85,11 @@ async function run_spec(spec: ModuleSpec, cpus: number, flags: RunFlags): Promis
       cmd: flags.cmd ?? null,
       out_path: flags.output ?? null,
       buf_size_mb: flags.buffer ?? 0,
+      n_subbufs: plan.n_subbufs,
+      subbuf_size: plan.subbuf_size,
+      overwrite: plan.overwrite,
+      bulk: plan.bulk,
+      rotate: plan.rotate,
       timeout_s: flags.timeout ?? null,
       at: flags.at ?? [],
       faults: flags.fault ?? [],

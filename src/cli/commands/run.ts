@@ -8,6 +8,7 @@ import { MUTANTS, type Mutant } from '../../shared/mutants.ts';
 import type { FaultName } from '../../shared/seam.ts';
 import type { TimedAction } from '../../user/actions.ts';
 import { each, int_in, one_of, out_file, positive_number, timed_action } from '../parse.ts';
+import { rotation } from '../output_flags.ts';
 import { run_module, type RunFlags } from '../run_module.ts';
 
 const CLI_FAULTS = ['probe_start', 'register_procfs'] as const satisfies readonly FaultName[];
@@ -25,8 +26,35 @@ const RUN_OPTIONS: { readonly [K in keyof Required<RunFlags>]: OptionEntry } = {
   output: { flags: '-o, --output <FILE>', description: 'write the script output to FILE instead of stdout', parse: out_file },
   buffer: {
     flags: '-b, --buffer <MB>',
-    description: `relay buffer size, MB per CPU (${BUF_SIZE_MB_MIN}..${BUF_SIZE_MB_MAX}; default 1)`,
+    description: `relay buffer size, MB per CPU (${BUF_SIZE_MB_MIN}..${BUF_SIZE_MB_MAX}; default 1: 16 x 64 KiB)`,
     parse: int_in(BUF_SIZE_MB_MIN, BUF_SIZE_MB_MAX, 'MB per CPU'),
+  },
+  subbufs: {
+    flags: '--subbufs <N>',
+    description: 'relay sub-buffers per CPU, exactly (default 16; with --subbuf-size, not with -b)',
+    parse: int_in(2, 1 << 24, 'sub-buffers'),
+  },
+  subbufSize: {
+    flags: '--subbuf-size <BYTES>',
+    description: 'bytes per relay sub-buffer, exactly (a multiple of 4, 64 or more; default 65536)',
+    parse: int_in(64, 1 << 29, 'bytes'),
+  },
+  flightRecorder: {
+    flags: '-F, --flight-recorder',
+    description: 'flight recorder: full relay buffers overwrite their oldest data; the output, read at exit, holds the newest',
+  },
+  size: {
+    flags: '-S, --size <SIZE_MB[,N]>',
+    description: 'with -o FILE: write FILE.0, FILE.1, ..., the next once one would pass SIZE_MB; keep the last N',
+    parse: rotation,
+  },
+  bulk: {
+    flags: '--bulk',
+    description: "each CPU's records, with their headers, to a file of its own: FILE_cpuN (stpd_cpuN without -o); join them with stapsim merge",
+  },
+  profile: {
+    flags: '--profile [DIR]',
+    description: 'write a .cpuprofile per thread (kernel, each CPU, staprun) into DIR (default stapsim-profile) and print how busy each was',
   },
   timeout: {
     flags: '-T, --timeout <SECONDS>',
