@@ -16,6 +16,7 @@ import { UserError } from '../shared/errors.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
 import { is_module_file, prepare_script } from './script.ts';
 import { plan_output, type OutputFlags, type OutputPlan } from './output_flags.ts';
+import { PROFILE_DIR, write_profiles } from './profile_report.ts';
 import { VERSION } from '../version.ts';
 
 /** Flags of `run` as commander hands them over, already parsed and checked. */
@@ -78,7 +79,9 @@ async function run_spec(spec: ModuleSpec, cpus: number, flags: RunFlags, plan: O
     process.on(name, h);
     return () => process.off(name, h);
   });
+  const profile_dir = flags.profile === undefined ? null : flags.profile === true ? PROFILE_DIR : flags.profile;
   try {
+    if (profile_dir !== null) await machine.profile_start();
     const result = await machine.run({
       module: spec,
       transport: flags.transport ?? 'relay',
@@ -99,6 +102,7 @@ async function run_spec(spec: ModuleSpec, cpus: number, flags: RunFlags, plan: O
       trace_path: flags.trace ?? null,
       trace_header: { stapsim: VERSION, build: build_id(), node: process.version, argv: process.argv.slice(2) },
     });
+    if (profile_dir !== null) process.stderr.write(`${write_profiles(profile_dir, await machine.profile_stop())}\n`);
     if (flags.timeline !== undefined) {
       const events = result.events as unknown as TraceEvent[];
       writeFileSync(flags.timeline, timeline_json(events, { cpus: machine.cpus.length, title: spec.name }));

@@ -17,7 +17,8 @@
 //   by a flow (`s` on the send's slice, `f` with bp "e" on the recv's). A send to X matches the
 //   first later unmatched recv on thread X of the same type (and the same `rseq` where the send
 //   has one); a staprun send its `write_failed` refused matches nothing.
-// - `drop` is an instant plus a step of the counter "drops <th>" {count}; `relay_fill {used}`
+// - `drop` (a burst of `records` drops) is an instant plus a step of the counter "drops <th>"
+//   {count}; `relay_fill {used}`
 //   is only a sample of the counter "relay <th>" {used}.
 // - every other event is an instant (`i`, scope `t`) with `args` = its fields and its `seq`.
 //
@@ -375,7 +376,9 @@ export function timeline(events: readonly TraceEvent[], opts: TimelineOptions): 
     }
 
     if (e.ev === 'drop') {
-      const count = (drops.get(e.th) ?? 0) + 1;
+      // One event per burst of drops; `records` counts them (older traces: one per event).
+      const burst = typeof e.records === 'number' && Number.isFinite(e.records) ? e.records : 1;
+      const count = (drops.get(e.th) ?? 0) + burst;
       drops.set(e.th, count);
       const first = first_on.get(e.th)!;
       if (count === 1 && first !== i) {

@@ -12,6 +12,7 @@ import type { CpuActivity, CpuWorkerApi, CpuWorkerData } from '../shared/real/cp
 import type { StaprunWorkerApi, StaprunWorkerData } from '../shared/real/staprun_worker.ts';
 import type { LogLevel } from '../shared/real/logger.ts';
 import { Run, type RunOptions, type RunResult } from './run.ts';
+import { ThreadProfiler, type ThreadProfile } from '../shared/real/profiler.ts';
 
 export interface MachineOptions {
   /** CPU worker threads (default: the host's CPU count). */
@@ -95,6 +96,34 @@ export class Machine {
     await t.remote.call('ping');
     return t;
   }
+
+  /**
+   * --profile: every thread of the machine (this one with the kernel, the CPUs, staprun)
+   * profiles itself from now until profile_stop.
+   */
+  async profile_start(): Promise<void> {
+    const staprun = await this.staprun_thread();
+    this.profiler = new ThreadProfiler('kernel');
+    await Promise.all([
+      this.profiler.start(),
+      ...this.cpus.map((c) => c.remote.call('profile_start')),
+      staprun.remote.call('profile_start'),
+    ]);
+  }
+
+  /** The profiles since profile_start, the kernel's thread first, then the CPUs, then staprun. */
+  async profile_stop(): Promise<ThreadProfile[]> {
+    const kernel = this.profiler;
+    assert(kernel !== null, 'profile_stop without profile_start');
+    this.profiler = null;
+    const cpus = this.cpus.map((c) => c.remote.call('profile_stop'));
+    // A staprun killed during the run took its profile with it.
+    const staprun = this.staprun?.remote.call('profile_stop').catch(() => null) ?? null;
+    const last = await staprun;
+    return [await kernel.stop(), ...(await Promise.all(cpus)), ...(last ? [last] : [])];
+  }
+
+  private profiler: ThreadProfiler | null = null;
 
   /** Whether every CPU is alive (a cpu_crash fault ends one for good). */
   healthy(): boolean {

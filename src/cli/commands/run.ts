@@ -7,7 +7,7 @@ import { BUF_SIZE_MB_MAX, BUF_SIZE_MB_MIN } from '../../shared/limits.ts';
 import { MUTANTS, type Mutant } from '../../shared/mutants.ts';
 import type { FaultName } from '../../shared/seam.ts';
 import type { TimedAction } from '../../user/actions.ts';
-import { each, int_in, one_of, out_file, positive_number, timed_action } from '../parse.ts';
+import { each, int_in, one_of, out_dir, out_file, positive_number, timed_action } from '../parse.ts';
 import { rotation } from '../output_flags.ts';
 import { run_module, type RunFlags } from '../run_module.ts';
 
@@ -55,6 +55,7 @@ const RUN_OPTIONS: { readonly [K in keyof Required<RunFlags>]: OptionEntry } = {
   profile: {
     flags: '--profile [DIR]',
     description: 'write a .cpuprofile per thread (kernel, each CPU, staprun) into DIR (default stapsim-profile) and print how busy each was',
+    parse: out_dir,
   },
   timeout: {
     flags: '-T, --timeout <SECONDS>',

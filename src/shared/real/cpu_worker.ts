@@ -14,6 +14,7 @@ import { make_log, type LogLevel } from './logger.ts';
 import { serve } from './rpc.ts';
 import { fault_plan, seeded_fault_plan } from './faults.ts';
 import { ThreadRuntime, type Jitter } from './runtime.ts';
+import { ThreadProfiler, type ThreadProfile } from './profiler.ts';
 
 export interface CpuWorkerData {
   readonly cpu: number;
@@ -44,6 +45,7 @@ const th: Thread = `cpu${cpu}`;
 const log = make_log(log_level, th);
 const host = new CpuHost(cpu);
 let rt: ThreadRuntime | null = null;
+const profiler = new ThreadProfiler(th);
 let loads = 0;
 let leaked_timers = 0;
 
@@ -105,6 +107,10 @@ const api = {
       throw e;
     }
   },
+
+  /** --profile: this CPU's thread profiles itself until profile_stop. */
+  profile_start: (): Promise<void> => profiler.start(),
+  profile_stop: (): Promise<ThreadProfile> => profiler.stop(),
 
   activity(): CpuActivity {
     const a = rt?.activity() ?? { timers: 0, tasks: 0 };

@@ -14,6 +14,7 @@ import { RemoteEnd, serve } from './rpc.ts';
 import { ThreadRuntime, type Jitter } from './runtime.ts';
 import type { OutputFiles } from './output_files.ts';
 import { RealStaprunHost } from './staprun_host_real.ts';
+import { ThreadProfiler, type ThreadProfile } from './profiler.ts';
 
 export interface StaprunWorkerData {
   readonly log_level: LogLevel;
@@ -42,6 +43,7 @@ export interface KernelSyscallApi {
 const { log_level } = workerData as StaprunWorkerData;
 const log = make_log(log_level, 'staprun');
 let rt: ThreadRuntime | null = null;
+const profiler = new ThreadProfiler('staprun');
 
 const api = {
   ping: (): string => 'staprun',
@@ -82,6 +84,10 @@ const api = {
       rt = null;
     }
   },
+
+  /** --profile: staprun's thread profiles itself until profile_stop. */
+  profile_start: (): Promise<void> => profiler.start(),
+  profile_stop: (): Promise<ThreadProfile> => profiler.stop(),
 
   /** A signal or other mail from outside (the main thread forwards the process's ^C). */
   mail(m: StaprunMail): void {
