@@ -6,6 +6,7 @@ import { explore_command, merge_results_command, replay_command } from './comman
 import { demo_command, run_command } from './commands/run.ts';
 import { stress_command } from './commands/stress.ts';
 import { merge_command } from './commands/merge.ts';
+import { bench_command } from './commands/bench.ts';
 import { check_defaults } from './parse.ts';
 
 /** Builds the command tree; tests parse with it without running anything. */
@@ -22,5 +23,6 @@ export function make_cli(on_code: (code: number) => void): Command {
   program.addCommand(merge_results_command(on_code));
   program.addCommand(stress_command(on_code));
   program.addCommand(merge_command(on_code));
+  program.addCommand(bench_command(on_code));
   return program;
 }

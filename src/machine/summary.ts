@@ -9,6 +9,9 @@ export interface CpuLine {
   readonly written: number;
   readonly delivered: number;
   readonly dropped: number;
+  /** The flight recorder's overwritten records, and records staprun could not write out. */
+  readonly overwritten: number;
+  readonly lost: number;
 }
 
 export interface RunSummary {
@@ -60,6 +63,8 @@ export function summarize(events: readonly Event[], _cpus: number, code: number)
       written: e.written as number,
       delivered: e.delivered as number,
       dropped: e.dropped as number,
+      overwritten: (e.overwritten as number | undefined) ?? 0,
+      lost: (e.lost as number | undefined) ?? 0,
     }));
   return {
     path,
@@ -77,8 +82,10 @@ const fmt = (v: number | null): string => (v === null ? '-' : v.toFixed(1));
 /** A few lines for a person: the path, the timings, a row per CPU. */
 export function format_summary(s: RunSummary, color: boolean): string {
   const style = color ? {} : { head: [], border: [] };
-  const t = new Table({ head: ['cpu', 'written', 'delivered', 'dropped'], style });
-  for (const c of s.cpus) t.push([c.cpu, c.written, c.delivered, c.dropped]);
+  // Overwritten and lost records are rare (-F, a failed output): their columns only when any.
+  const extra = (['overwritten', 'lost'] as const).filter((k) => s.cpus.some((c) => c[k] > 0));
+  const t = new Table({ head: ['cpu', 'written', 'delivered', 'dropped', ...extra], style });
+  for (const c of s.cpus) t.push([c.cpu, c.written, c.delivered, c.dropped, ...extra.map((k) => c[k])]);
   const total = s.cpus.reduce((n, c) => n + c.dropped, 0);
   return [
     `shutdown: ${s.path}`,

@@ -14,7 +14,8 @@ import { make_log, type LogLevel } from './logger.ts';
 import { serve } from './rpc.ts';
 import { fault_plan, seeded_fault_plan } from './faults.ts';
 import { ThreadRuntime, type Jitter } from './runtime.ts';
-import { ThreadProfiler, type ThreadProfile } from './profiler.ts';
+import { ThreadProfiler, thread_cpu_ns, type ThreadProfile } from './profiler.ts';
+import { produce, type SpscRing } from '../../bench/spsc_ring.ts';
 
 export interface CpuWorkerData {
   readonly cpu: number;
@@ -107,6 +108,12 @@ const api = {
       throw e;
     }
   },
+
+  /** stapsim bench, the baseline: this CPU writes `record` into `ring` until `stop` is set. */
+  bench_produce: (ring: SpscRing, record: Uint8Array, len: number, stop: Int32Array): number =>
+    produce(ring, record, len, stop),
+  /** This thread's CPU time so far, ns, or null. */
+  thread_cpu: (): number | null => thread_cpu_ns(),
 
   /** --profile: this CPU's thread profiles itself until profile_stop. */
   profile_start: (): Promise<void> => profiler.start(),

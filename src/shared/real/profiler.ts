@@ -28,6 +28,11 @@ interface Clock {
   readonly elu: EventLoopUtilization;
 }
 
+/** This thread's CPU time so far, ns (Linux), or null where the scheduler does not say. */
+export function thread_cpu_ns(): number | null {
+  return schedstat()?.[0] ?? null;
+}
+
 function schedstat(): readonly [number, number] | null {
   try {
     const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);

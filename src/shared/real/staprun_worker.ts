@@ -14,7 +14,8 @@ import { RemoteEnd, serve } from './rpc.ts';
 import { ThreadRuntime, type Jitter } from './runtime.ts';
 import type { OutputFiles } from './output_files.ts';
 import { RealStaprunHost } from './staprun_host_real.ts';
-import { ThreadProfiler, type ThreadProfile } from './profiler.ts';
+import { ThreadProfiler, thread_cpu_ns, type ThreadProfile } from './profiler.ts';
+import { consume, type SpscRing } from '../../bench/spsc_ring.ts';
 
 export interface StaprunWorkerData {
   readonly log_level: LogLevel;
@@ -84,6 +85,10 @@ const api = {
       rt = null;
     }
   },
+
+  /** stapsim bench, the baseline: staprun's thread drains the CPUs' rings. */
+  bench_consume: (rings: SpscRing[]): { records: number; bytes: number } => consume(rings),
+  thread_cpu: (): number | null => thread_cpu_ns(),
 
   /** --profile: staprun's thread profiles itself until profile_stop. */
   profile_start: (): Promise<void> => profiler.start(),

@@ -1,0 +1,199 @@
+// `stapsim bench`: how fast records go from probe handlers to staprun's output, against what the
+// same threads move through shared memory with nothing else to do. On one booted machine, in one
+// process, it runs in turns:
+//   (a) the baseline: each CPU thread writes pre-encoded records of the size asked into a plain
+//       SPSC ring, which staprun's thread drains (spsc_ring.ts);
+//   (b) print: every CPU runs a sim.spin handler that prints a constant record of that size,
+//       through the print buffer, the relay buffers and staprun's merge, to /dev/null;
+//   (c) printf: the same with printf("%d %s\n", n, pad), formatting included.
+// Each takes `rounds` turns of seconds/rounds; a figure is the median of its turns, and ratios are
+// taken turn by turn, (b) and (c) against the (a) run just before them: on a shared machine whose
+// speed moves from minute to minute, only ratios measured side by side mean much (perf-anchors.md
+// section 4). Events are records delivered to the output; ns per event per CPU is the CPU
+// threads' own CPU time (the scheduler's account, where Linux gives it) per record they wrote.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Machine } from '../machine/machine.ts';
+import { load_module_file } from '../machine/module_file.ts';
+import type { ModuleSpec } from '../shared/probe_module.ts';
+import { STOP, spsc_ring } from './spsc_ring.ts';
+
+export interface DataPlaneOptions {
+  readonly cpus: number;
+  readonly record_size: number;
+  /** Seconds per configuration, over all its turns. */
+  readonly seconds: number;
+  readonly rounds: number;
+  /** Told what runs now: (what, turn, of turns). */
+  readonly progress?: (what: string, turn: number, turns: number) => void;
+}
+
+/** One configuration's figures. */
+export interface Figures {
+  /** Records delivered per second, all CPUs. */
+  readonly eps: number;
+  readonly mbps: number;
+  /** CPU threads' CPU time per record they wrote, ns (null where the OS does not say). */
+  readonly ns_per_event: number | null;
+  /** Records the CPUs dropped (full relay buffers). */
+  readonly dropped: number;
+}
+
+export interface DataPlaneResult {
+  readonly cpus: number;
+  readonly record_size: number;
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly baseline: Figures;
+  readonly print: Figures;
+  readonly printf: Figures;
+  /** Medians of the turn-by-turn ratios (b)/(a) and (c)/(a). */
+  readonly print_ratio: number;
+  readonly printf_ratio: number;
+}
+
+/** A relay-like ring for the baseline: 16 x 64 KiB per CPU, as a relay buffer by default. */
+const RING_SUBBUFS = 16;
+const RING_SUBBUF_BYTES = 64 * 1024;
+
+export async function bench_data_plane(o: DataPlaneOptions): Promise<DataPlaneResult> {
+  const machine = await Machine.boot({ cpus: o.cpus, log_level: 'error', logger: pino({ level: 'error' }) });
+  const dir = mkdtempSync(join(tmpdir(), 'stapsim-bench-'));
+  try {
+    const print = await module_file(dir, 'print', print_module(o.record_size));
+    const printf = await module_file(dir, 'printf', printf_module(o.record_size));
+    const turn_s = o.seconds / o.rounds;
+    const runs: { a: Figures[]; b: Figures[]; c: Figures[] } = { a: [], b: [], c: [] };
+    // One short turn of each first: the JIT warms up on the same code the turns measure.
+    await baseline(machine, o.record_size, Math.min(0.3, turn_s));
+    await relay(machine, print, o.record_size, Math.min(0.3, turn_s));
+    for (let turn = 1; turn <= o.rounds; turn++) {
+      o.progress?.('baseline', turn, o.rounds);
+      runs.a.push(await baseline(machine, o.record_size, turn_s));
+      o.progress?.('print', turn, o.rounds);
+      runs.b.push(await relay(machine, print, o.record_size, turn_s));
+      o.progress?.('printf', turn, o.rounds);
+      runs.c.push(await relay(machine, printf, o.record_size, turn_s));
+    }
+    return {
+      cpus: o.cpus,
+      record_size: o.record_size,
+      rounds: o.rounds,
+      seconds: o.seconds,
+      baseline: median_figures(runs.a),
+      print: median_figures(runs.b),
+      printf: median_figures(runs.c),
+      print_ratio: median(runs.b.map((b, i) => b.eps / (runs.a[i] as Figures).eps)),
+      printf_ratio: median(runs.c.map((c, i) => c.eps / (runs.a[i] as Figures).eps)),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await machine.shutdown();
+  }
+}
+
+/** (a): the CPU threads fill plain rings, staprun's thread drains them, for `seconds`. */
+async function baseline(machine: Machine, size: number, seconds: number): Promise<Figures> {
+  const staprun = await machine.staprun_thread();
+  const rings = machine.cpus.map(() => spsc_ring(RING_SUBBUFS, RING_SUBBUF_BYTES));
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const record = new TextEncoder().encode(`${'x'.repeat(size - 1)}\n`);
+  const cpu0 = await cpu_time(machine);
+  const drained = staprun.remote.call('bench_consume', rings);
+  const t0 = performance.now();
+  const written = machine.cpus.map((c, i) => c.remote.call('bench_produce', rings[i] as (typeof rings)[number], record, size, stop));
+  await sleep(seconds * 1000);
+  Atomics.store(stop, STOP, 1);
+  const wrote = (await Promise.all(written)).reduce((a, b) => a + b, 0);
+  const elapsed = (performance.now() - t0) / 1000;
+  const { records, bytes } = await drained;
+  const cpu1 = await cpu_time(machine);
+  return {
+    eps: records / elapsed,
+    mbps: bytes / elapsed / 1e6,
+    ns_per_event: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / Math.max(1, wrote) : null,
+    dropped: 0,
+  };
+}
+
+/** (b), (c): a run of `spec` (a sim.spin handler) for `seconds`, its output to /dev/null. */
+async function relay(machine: Machine, spec: ModuleSpec, size: number, seconds: number): Promise<Figures> {
+  const cpu0 = await cpu_time(machine);
+  const r = await machine.run({
+    module: spec,
+    transport: 'relay',
+    cmd: null,
+    out_path: '/dev/null',
+    err_path: '/dev/null',
+    buf_size_mb: 0,
+    timeout_s: seconds,
+    at: [],
+    faults: [],
+    mutant: null,
+    trace_handlers: false,
+    trace_path: null,
+  });
+  const cpu1 = await cpu_time(machine);
+  // The probes ran from the start flag to the exit request.
+  const at = (ev: string): number => (r.events.find((e) => e.ev === ev)?.ts as number | undefined) ?? NaN;
+  const elapsed = (at('exit_flag') - at('start_finished')) / 1e9;
+  const delivered = r.summary.cpus.reduce((n, c) => n + c.delivered, 0);
+  const written = r.summary.cpus.reduce((n, c) => n + c.written, 0);
+  const dropped = r.summary.cpus.reduce((n, c) => n + c.dropped, 0);
+  return {
+    eps: delivered / elapsed,
+    mbps: (delivered * size) / elapsed / 1e6,
+    ns_per_event: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / Math.max(1, written) : null,
+    dropped,
+  };
+}
+
+/** The CPU threads' CPU time so far, all together, ns; null where the OS does not say. */
+async function cpu_time(machine: Machine): Promise<number | null> {
+  const each = await Promise.all(machine.cpus.map((c) => c.remote.call('thread_cpu')));
+  return each.every((x) => x !== null) ? each.reduce((a: number, b) => a + (b as number), 0) : null;
+}
+
+function print_module(size: number): string {
+  const record = `${'x'.repeat(size - 1)}\n`;
+  return `const RECORD = ${JSON.stringify(record)};
+export default { probes: [{ point: 'sim.spin', handler: (ctx) => ctx.print(RECORD) }] };\n`;
+}
+
+/** printf("%d %s\\n", n, pad): n counts from 10^7, so the record keeps its size for 90M events. */
+function printf_module(size: number): string {
+  const pad = 'y'.repeat(Math.max(0, size - 10));
+  return `const PAD = ${JSON.stringify(pad)};
+export default () => {
+  let n = 10000000;
+  return { probes: [{ point: 'sim.spin', handler: (ctx) => ctx.printf('%d %s\\n', n++, PAD) }] };
+};\n`;
+}
+
+async function module_file(dir: string, name: string, text: string): Promise<ModuleSpec> {
+  const path = join(dir, `${name}.mjs`);
+  writeFileSync(path, text);
+  return load_module_file(path);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function median_figures(runs: readonly Figures[]): Figures {
+  const ns = runs.map((r) => r.ns_per_event);
+  return {
+    eps: median(runs.map((r) => r.eps)),
+    mbps: median(runs.map((r) => r.mbps)),
+    ns_per_event: ns.every((x) => x !== null) ? median(ns as number[]) : null,
+    dropped: runs.reduce((n, r) => n + r.dropped, 0),
+  };
+}
