@@ -37,6 +37,8 @@ export interface Figures {
   readonly mbps: number;
   /** CPU threads' CPU time per record they wrote, ns (null where the OS does not say). */
   readonly ns_per_event: number | null;
+  /** staprun's thread's CPU time per record it delivered, ns. */
+  readonly staprun_ns_per_event: number | null;
   /** Records the CPUs dropped (full relay buffers). */
   readonly dropped: number;
 }
@@ -101,6 +103,7 @@ async function baseline(machine: Machine, size: number, seconds: number): Promis
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const record = new TextEncoder().encode(`${'x'.repeat(size - 1)}\n`);
   const cpu0 = await cpu_time(machine);
+  const sr0 = await staprun_time(machine);
   const drained = staprun.remote.call('bench_consume', rings);
   const t0 = performance.now();
   const written = machine.cpus.map((c, i) => c.remote.call('bench_produce', rings[i] as (typeof rings)[number], record, size, stop));
@@ -110,10 +113,12 @@ async function baseline(machine: Machine, size: number, seconds: number): Promis
   const elapsed = (performance.now() - t0) / 1000;
   const { records, bytes } = await drained;
   const cpu1 = await cpu_time(machine);
+  const sr1 = await staprun_time(machine);
   return {
     eps: records / elapsed,
     mbps: bytes / elapsed / 1e6,
-    ns_per_event: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / Math.max(1, wrote) : null,
+    ns_per_event: per(cpu0, cpu1, wrote),
+    staprun_ns_per_event: per(sr0, sr1, records),
     dropped: 0,
   };
 }
@@ -121,6 +126,7 @@ async function baseline(machine: Machine, size: number, seconds: number): Promis
 /** (b), (c): a run of `spec` (a sim.spin handler) for `seconds`, its output to /dev/null. */
 async function relay(machine: Machine, spec: ModuleSpec, size: number, seconds: number): Promise<Figures> {
   const cpu0 = await cpu_time(machine);
+  const sr0 = await staprun_time(machine);
   const r = await machine.run({
     module: spec,
     transport: 'relay',
@@ -136,6 +142,7 @@ async function relay(machine: Machine, spec: ModuleSpec, size: number, seconds: 
     trace_path: null,
   });
   const cpu1 = await cpu_time(machine);
+  const sr1 = await staprun_time(machine);
   // The probes ran from the start flag to the exit request.
   const at = (ev: string): number => (r.events.find((e) => e.ev === ev)?.ts as number | undefined) ?? NaN;
   const elapsed = (at('exit_flag') - at('start_finished')) / 1e9;
@@ -145,15 +152,24 @@ async function relay(machine: Machine, spec: ModuleSpec, size: number, seconds: 
   return {
     eps: delivered / elapsed,
     mbps: (delivered * size) / elapsed / 1e6,
-    ns_per_event: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / Math.max(1, written) : null,
+    ns_per_event: per(cpu0, cpu1, written),
+    staprun_ns_per_event: per(sr0, sr1, delivered),
     dropped,
   };
+}
+
+function per(t0: number | null, t1: number | null, events: number): number | null {
+  return t0 !== null && t1 !== null ? (t1 - t0) / Math.max(1, events) : null;
+}
+
+async function staprun_time(machine: Machine): Promise<number | null> {
+  return (await machine.staprun_thread()).remote.call('thread_cpu');
 }
 
 /** The CPU threads' CPU time so far, all together, ns; null where the OS does not say. */
 async function cpu_time(machine: Machine): Promise<number | null> {
   const each = await Promise.all(machine.cpus.map((c) => c.remote.call('thread_cpu')));
-  return each.every((x) => x !== null) ? each.reduce((a: number, b) => a + (b as number), 0) : null;
+  return each.every((x) => x !== null) ? each.reduce((a: number, b) => a + (b), 0) : null;
 }
 
 function print_module(size: number): string {
@@ -189,11 +205,12 @@ export function median(xs: readonly number[]): number {
 }
 
 function median_figures(runs: readonly Figures[]): Figures {
-  const ns = runs.map((r) => r.ns_per_event);
+  const med = (xs: readonly (number | null)[]): number | null => (xs.every((x) => x !== null) ? median(xs) : null);
   return {
     eps: median(runs.map((r) => r.eps)),
     mbps: median(runs.map((r) => r.mbps)),
-    ns_per_event: ns.every((x) => x !== null) ? median(ns as number[]) : null,
+    ns_per_event: med(runs.map((r) => r.ns_per_event)),
+    staprun_ns_per_event: med(runs.map((r) => r.staprun_ns_per_event)),
     dropped: runs.reduce((n, r) => n + r.dropped, 0),
   };
 }

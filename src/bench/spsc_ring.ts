@@ -84,7 +84,9 @@ const OUT_BYTES = 1 << 20;
  */
 export function consume(rings: readonly SpscRing[]): { records: number; bytes: number } {
   const fd = openSync('/dev/null', 'w');
-  const out = new Uint8Array(OUT_BYTES);
+  // A word copy may run 3 bytes past a record: the buffer has room for it.
+  const out32 = new Int32Array((OUT_BYTES >> 2) + 2);
+  const out = new Uint8Array(out32.buffer, 0, OUT_BYTES);
   let used = 0;
   let records = 0;
   let bytes = 0;
@@ -111,7 +113,14 @@ export function consume(rings: readonly SpscRing[]): { records: number; bytes: n
               used = 0;
             }
             const from = base + at + 4;
-            for (let i = 0; i < len; i++) out[used + i] = src[from + i] as number;
+            // The same copy as staprun's output sink: by words where both sides are aligned.
+            if ((used & 3) === 0) {
+              const d = used >> 2;
+              const f = from >> 2;
+              for (let i = 0, w = (len + 3) >> 2; i < w; i++) out32[d + i] = i32[f + i] as number;
+            } else {
+              for (let i = 0; i < len; i++) out[used + i] = src[from + i] as number;
+            }
             used += len;
             bytes += len;
             records++;

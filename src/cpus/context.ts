@@ -1,7 +1,7 @@
 // The `ctx` a handler receives: SystemTap's print functions, exit(), error() and warn(), bound to
 // the CPU the handler runs on. Everything printed goes through the CPU's print buffer.
 import type { ProbeContext } from '../shared/probe_module.ts';
-import { format, to_text } from './printf.ts';
+import { to_text } from './printf.ts';
 
 /** Thrown by ctx.error() to end the handler, as SystemTap's error() aborts the probe. */
 export class HandlerAbort extends Error {}
@@ -17,6 +17,7 @@ export interface ContextHost {
   wall_ns(): bigint;
   jiffies(): number;
   print(text: string): void;
+  printf(fmt: string, args: readonly unknown[]): void;
   stp_exit(): void;
   /** A fatal error: the session errs, the module exits. */
   fatal(text: string): void;
@@ -26,7 +27,7 @@ export interface ContextHost {
 /** One context per CPU serves all its handlers (they never overlap on a CPU). */
 export function make_context(host: ContextHost): ProbeContext {
   return {
-    printf: (fmt, ...args) => host.print(format(fmt, args)),
+    printf: (fmt, ...args) => host.printf(fmt, args),
     print: (s) => host.print(to_text(s)),
     println: (s) => host.print(s === undefined ? '\n' : `${to_text(s)}\n`),
     exit: () => host.stp_exit(),

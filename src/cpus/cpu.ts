@@ -37,6 +37,7 @@ import {
 } from '../shared/session_shared.ts';
 import { HandlerAbort, make_context, type ContextHost } from './context.ts';
 import { PrintBuffer } from './print_buffer.ts';
+import { format_into } from './printf.ts';
 import type { ProbeContext } from '../shared/probe_module.ts';
 
 /** What the kernel hands a CPU when it loads a module onto it. */
@@ -76,6 +77,9 @@ interface Probe {
   /** `.randomize(M)`: where each period's offset is drawn from (seeded: one seed, one run). */
   readonly rng: Rng | null;
 }
+
+/** How long a sim.spin probe waits when its CPU's relay buffer is full, ms. */
+const SPIN_FULL_PAUSE_MS = 1;
 
 /** Probe kinds run once, by the kernel, inside probe_start and probe_exit. */
 export type OnceKind = 'begin' | 'end' | 'error';
@@ -128,6 +132,8 @@ export class Cpu implements ContextHost {
   private pending = false;
   /** Drops since the last trace of them: one `drop` event per burst, not per record. */
   private burst_records = 0;
+  /** A record just found no room (a spin probe pauses). */
+  private buffer_full = false;
   private burst_bytes = 0;
 
   constructor(
@@ -274,21 +280,28 @@ export class Cpu implements ContextHost {
   }
 
   /** sim.spin: fires back to back, in slices, until unregistered (SpinSlice says how). */
-  private arm_spin(p: Probe): void {
-    p.timer = this.env.after(this.spin.gap_ms, this.env.th, p.point.text, () => this.spin_slice(p));
+  private arm_spin(p: Probe, delay_ms = this.spin.gap_ms): void {
+    p.timer = this.env.after(delay_ms, this.env.th, p.point.text, () => this.spin_slice(p));
   }
 
+  /**
+   * One slice of a sim.spin probe. The load generator is a closed loop: when a record finds its
+   * CPU's relay buffer full (it is dropped and counted), the CPU waits SPIN_FULL_PAUSE_MS for
+   * staprun to make room instead of burning the core staprun needs to do so (this machine has
+   * fewer cores than simulated CPUs and staprun). sim.rate(N) is the open loop.
+   */
   private spin_slice(p: Probe): void {
     p.timer = null;
     if (!this.registered) assert.fail(`spin probe ${p.point.text} ran after unregister_probes`);
     const { firings, slice_ms } = this.spin;
     const end_ns = this.env.now_ns() + slice_ms * 1e6;
+    this.buffer_full = false;
     // The clock is read once per 64 firings: a clock read costs more than a short handler.
     for (let n = 1; this.registered; n++) {
       this.fire(p);
-      if (n >= firings || ((n & 63) === 0 && this.env.now_ns() >= end_ns)) break;
+      if (this.buffer_full || n >= firings || ((n & 63) === 0 && this.env.now_ns() >= end_ns)) break;
     }
-    if (this.registered) this.arm_spin(p);
+    if (this.registered) this.arm_spin(p, this.buffer_full ? SPIN_FULL_PAUSE_MS : this.spin.gap_ms);
   }
 
   private fire(p: Probe): void {
@@ -350,8 +363,20 @@ export class Cpu implements ContextHost {
   }
 
   print(text: string): void {
-    assert(this.in_handler !== null, 'print outside a handler');
+    if (this.in_handler === null) assert.fail('print outside a handler');
     this.print_buf.write(text);
+  }
+
+  printf(fmt: string, args: readonly unknown[]): void {
+    if (this.in_handler === null) assert.fail('printf outside a handler');
+    const mark = this.print_buf.mark();
+    try {
+      format_into(this.print_buf, fmt, args);
+    } catch (e) {
+      // A bad argument prints nothing of its printf, as format() would have thrown first.
+      this.print_buf.reset_to(mark);
+      throw e;
+    }
   }
 
   /** A probe's exit() or error(). */
@@ -380,7 +405,7 @@ export class Cpu implements ContextHost {
   private write_relay(src: PayloadSource, len: number): void {
     const w = this.writer;
     // After _stp_transport_close this is the kernel's use-after-free (PR5963's oops), so a crash.
-    assert(w !== null, 'relay write with no open transport (before _stp_transport_open or after _stp_transport_close)');
+    if (w === null) assert.fail('relay write with no open transport (before _stp_transport_open or after _stp_transport_close)');
     if (this.env.fault('relay_full', this.env.th) || !w.reserve(len)) {
       this.drop(len);
       return;
@@ -422,6 +447,7 @@ export class Cpu implements ContextHost {
 
   /** A record that did not fit: counted (the kernel adds drops to its transport failures). */
   private drop(bytes: number): void {
+    this.buffer_full = true;
     this.counts[this.c_dropped] = (this.counts[this.c_dropped] as number) + 1;
     this.counts[this.c_dropped_bytes] = (this.counts[this.c_dropped_bytes] as number) + bytes;
     this.burst_records++;

@@ -13,9 +13,24 @@ const encoder = new TextEncoder();
 const scratch_words = new Int32Array(STP_PRINT_BUF_BYTES / 4);
 const scratch: PayloadSource = { u8: new Uint8Array(scratch_words.buffer), i32: scratch_words };
 
+/** A safe integer's digits and sign: 16 digits at most, and a minus. */
+const INT_DIGITS_MAX = 17;
+
+/** Strings this long or longer are worth keeping encoded when printed again and again. */
+const CACHE_MIN_CHARS = 16;
+
 export class PrintBuffer {
   private readonly buf = scratch.u8;
   private len = 0;
+  /**
+   * The last long ASCII string written, and its bytes as words: a handler that prints the same
+   * constant every time (a load generator's record) is copied a word at a time.
+   */
+  private last: string | null = null;
+  private last_words = new Int32Array(0);
+  private last_bytes = new Uint8Array(0);
+  /** The last long string seen: kept encoded only once it comes twice in a row. */
+  private candidate: string | null = null;
 
   /** @param flush_record receives each record; its bytes are only valid during the call. */
   constructor(private readonly flush_record: (record: PayloadSource, len: number) => void) {}
@@ -23,11 +38,23 @@ export class PrintBuffer {
   write(text: string): void {
     const n = text.length;
     if (n === 0) return;
-    // Most output is ASCII: copied by char code, with no call into the encoder. The first
-    // character that is not ASCII hands the rest of the string to the encoder.
     const buf = this.buf;
     const len = this.len;
     if (len + n <= STP_PRINT_BUF_BYTES) {
+      if (text === this.last) {
+        if ((len & 3) === 0) {
+          const words = this.last_words;
+          const at = len >> 2;
+          for (let w = 0; w < words.length; w++) scratch.i32[at + w] = words[w] as number;
+        } else {
+          const bytes = this.last_bytes;
+          for (let i = 0; i < n; i++) buf[len + i] = bytes[i] as number;
+        }
+        this.len = len + n;
+        return;
+      }
+      // Most output is ASCII: copied by char code, with no call into the encoder. The first
+      // character that is not ASCII hands the rest of the string to the encoder.
       let i = 0;
       for (; i < n; i++) {
         const c = text.charCodeAt(i);
@@ -35,11 +62,69 @@ export class PrintBuffer {
         buf[len + i] = c;
       }
       this.len = len + i;
-      if (i === n) return;
+      if (i === n) {
+        if (n >= CACHE_MIN_CHARS) {
+          if (text === this.candidate) this.remember(text, len);
+          this.candidate = text;
+        }
+        return;
+      }
       this.encode(i === 0 ? text : text.slice(i));
       return;
     }
     this.encode(text);
+  }
+
+  /** Writes a safe integer's decimal digits, with no string made for it. */
+  write_int(n: number): void {
+    if (this.len + INT_DIGITS_MAX > STP_PRINT_BUF_BYTES) {
+      this.write(String(n));
+      return;
+    }
+    const buf = this.buf;
+    let at = this.len;
+    let v = n;
+    if (v < 0) {
+      buf[at++] = 0x2d;
+      v = -v;
+    }
+    let digits = 1;
+    for (let p = 10; p <= v && digits < 16; p *= 10) digits++;
+    const end = at + digits;
+    // Below 2^31 the digits come from int32 arithmetic, which V8 keeps in registers.
+    if (v < 2147483648) {
+      let x = v | 0;
+      for (let i = end - 1; i >= at; i--) {
+        const q = (x / 10) | 0;
+        buf[i] = 0x30 + x - q * 10;
+        x = q;
+      }
+    } else {
+      for (let i = end - 1; i >= at; i--) {
+        const q = Math.floor(v / 10);
+        buf[i] = 0x30 + (v - q * 10);
+        v = q;
+      }
+    }
+    this.len = end;
+  }
+
+  /** Where the record stands now, to take back a printf that failed half way (reset_to). */
+  mark(): number {
+    return this.len;
+  }
+
+  reset_to(mark: number): void {
+    if (mark <= this.len) this.len = mark;
+  }
+
+  /** Keeps the bytes of an ASCII string just written at `at` (the word copy reads 3 past it). */
+  private remember(text: string, at: number): void {
+    const words = new Int32Array((text.length + 3) >> 2);
+    new Uint8Array(words.buffer).set(this.buf.subarray(at, at + text.length));
+    this.last = text;
+    this.last_words = words;
+    this.last_bytes = new Uint8Array(words.buffer);
   }
 
   /** encodeInto fills what fits; a string longer than the free space continues in a new record. */

@@ -12,6 +12,7 @@ import type { CpuActivity, CpuWorkerApi, CpuWorkerData } from '../shared/real/cp
 import type { StaprunWorkerApi, StaprunWorkerData } from '../shared/real/staprun_worker.ts';
 import type { LogLevel } from '../shared/real/logger.ts';
 import { Run, type RunOptions, type RunResult } from './run.ts';
+import { RunPool } from './run_pool.ts';
 import { ThreadProfiler, type ThreadProfile } from '../shared/real/profiler.ts';
 
 export interface MachineOptions {
@@ -42,10 +43,15 @@ export class Machine {
   private staprun_started = 0;
   private down = false;
 
+  /** Shared memory of finished runs, for the next ones (run_pool.ts). */
+  readonly pool: RunPool;
+
   private constructor(
     readonly cpus: readonly CpuThread[],
     readonly options: MachineOptions,
-  ) {}
+  ) {
+    this.pool = new RunPool(cpus.length);
+  }
 
   static async boot(options: MachineOptions): Promise<Machine> {
     const n = options.cpus ?? host_cpus().length;

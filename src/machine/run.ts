@@ -6,7 +6,6 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import * as Comlink from 'comlink';
 import { Kernel, REAL_SPIN, type RunShared } from '../kernel/module.ts';
 import { KERNEL_OPS, write_cmd, type CpuLoadRequest, type KernelOp } from '../kernel/syscalls.ts';
-import { ctl_queue_buffers } from '../shared/ctl_queue.ts';
 import { ScenarioError, UserError, message_of, type SysResult } from '../shared/errors.ts';
 import { SHUTDOWN_WATCHDOG_MS } from '../shared/limits.ts';
 import type { Mutant } from '../shared/mutants.ts';
@@ -28,7 +27,8 @@ import {
   START_FINISHED,
   session_words,
 } from '../shared/session_shared.ts';
-import { trace_ring_buffers } from '../shared/trace_ring.ts';
+import { trace_ring_buffers, type TraceRingBuffers } from '../shared/trace_ring.ts';
+import type { RelayBuffers } from '../shared/relay_ring.ts';
 import type { StaprunMail } from '../staprun/host.ts';
 import { user_action, type TimedAction, type UserAction } from '../user/actions.ts';
 import type { Machine, StaprunThread } from './machine.ts';
@@ -87,7 +87,7 @@ export interface RunResult {
   readonly leftover: { readonly timers: number; readonly tasks: number };
 }
 
-const POLL_MS = 5;
+const POLL_MS = 1;
 const MIB = 1 << 20;
 const TRACE_DRAIN_MS = 50;
 const KILLED_CODE = 137;
@@ -95,10 +95,9 @@ const KILLED_CODE = 137;
 export class Run {
   private readonly shared: RunShared;
   private readonly t0_ms = performance.timeOrigin + performance.now();
-  private readonly rings = {
-    staprun: trace_ring_buffers(),
-    cpus: [] as ReturnType<typeof trace_ring_buffers>[],
-  };
+  private readonly rings: { staprun: TraceRingBuffers; cpus: TraceRingBuffers[] };
+  /** Relay buffers the kernel took from the machine's pool for this run. */
+  private readonly relays: RelayBuffers[] = [];
   private readonly collector: TraceCollector;
   private readonly rt: ThreadRuntime;
   private readonly kernel: Kernel;
@@ -123,11 +122,11 @@ export class Run {
   ) {
     const cpus = machine.cpus.length;
     this.rng = opts.stress ? new Rng(opts.stress.seed) : null;
-    this.rings.cpus = machine.cpus.map(() => trace_ring_buffers());
+    this.rings = { staprun: machine.pool.ring(), cpus: machine.cpus.map(() => machine.pool.ring()) };
     this.collector = new TraceCollector([this.rings.staprun, ...this.rings.cpus]);
     this.shared = {
       words: session_words(cpus),
-      ctl: ctl_queue_buffers(),
+      ctl: machine.pool.ctl(),
       trace_handlers: opts.trace_handlers,
       epoch_ms: this.t0_ms,
     };
@@ -145,7 +144,17 @@ export class Run {
     });
     const mem = Math.min(machine.relay_mem_limit(), opts.relay_mem_limit ?? Infinity);
     this.kernel = new Kernel(
-      { cpus, mutant: opts.mutant, relay_mem_limit: mem, spin: REAL_SPIN },
+      {
+        cpus,
+        mutant: opts.mutant,
+        relay_mem_limit: mem,
+        spin: REAL_SPIN,
+        alloc_relay: (_cpu, g) => {
+          const r = machine.pool.relay(g);
+          this.relays.push(r);
+          return r;
+        },
+      },
       this.rt.env('kernel'),
       this.rt.env('kworker'),
       this.shared,
@@ -200,6 +209,10 @@ export class Run {
     }
     if (this.scenario_error !== null) throw this.scenario_error;
     const trace = collector.finish();
+    // Every thread that wrote these is done with them, unless one was killed or crashed.
+    if (!this.staprun_killed && this.machine.healthy()) {
+      this.machine.pool.give_back([this.rings.staprun, ...this.rings.cpus], this.shared.ctl, this.relays);
+    }
     if (this.opts.trace_path !== null) this.write_trace(trace.lines, trace.lost);
     return {
       code,

@@ -37,6 +37,12 @@ export const RELAY_RECORD_HEADER_BYTES = 8;
  */
 export const STAPRUN_STRAGGLER_MS = 2000;
 
+/**
+ * On real threads, a relay reader that caught up looks for more this long (a turn of its event
+ * loop at a time) before it sleeps: a flood publishes a sub-buffer every fraction of a ms.
+ */
+export const STAPRUN_READER_POLL_MS = 1;
+
 /** staprun's relay readers poll at least this often even without a wakeup (reader_timeout_ms). */
 export const STAPRUN_READER_TIMEOUT_MS = 200;
 /** A CPU publishes committed relay data to its reader at least this often (relay timer). */

@@ -53,7 +53,11 @@ export type Effect =
    */
   | { readonly k: 'pass' }
   | { readonly k: 'sleep'; readonly ms: number; readonly what: string }
-  /** Waits while arr[index] === value, like Atomics.wait; ms = Infinity waits for ever. */
+  /**
+   * Waits while arr[index] === value, like Atomics.wait; ms = Infinity waits for ever. poll_ms:
+   * on real threads, look at the word for this long before sleeping (a wakeup from another
+   * thread is dear); the simulator has no such cost and ignores it.
+   */
   | {
       readonly k: 'wait';
       readonly arr: Int32Array;
@@ -61,6 +65,7 @@ export type Effect =
       readonly value: number;
       readonly ms: number;
       readonly what: string;
+      readonly poll_ms: number;
     }
   /** The next message in this actor's mailbox. */
   | { readonly k: 'recv'; readonly what: string }
@@ -149,8 +154,9 @@ export function* wait(
   value: number,
   ms: number,
   what: string,
+  poll_ms = 0,
 ): Proc<WaitResult> {
-  return (yield { k: 'wait', arr, index, value, ms, what }) as WaitResult;
+  return (yield { k: 'wait', arr, index, value, ms, what, poll_ms }) as WaitResult;
 }
 
 export function* recv<M>(what: string): Proc<M> {

@@ -5,7 +5,7 @@
 // the CPUs count what they drop, as in SystemTap. At exit, cleanup_and_exit reads every buffer
 // once more before the readers stop (PROTOCOL.md: "stops its readers after draining").
 import { CtlQueue } from '../shared/ctl_queue.ts';
-import { STAPRUN_READER_TIMEOUT_MS } from '../shared/limits.ts';
+import { STAPRUN_READER_POLL_MS, STAPRUN_READER_TIMEOUT_MS } from '../shared/limits.ts';
 import {
   REALTIME_HEADER_BYTES,
   STP_REALTIME_DATA,
@@ -93,7 +93,9 @@ function* relay_reader(s: Staprun, cpu: number, r: RelayReader): Proc<void> {
       continue;
     }
     if (s.stopping) return;
-    yield* wait(r.buf.words, RELAY_WAKE, wake, STAPRUN_READER_TIMEOUT_MS, what);
+    // While records flow, the next sub-buffer comes within a fraction of a millisecond: the
+    // reader looks for it a while before it sleeps, so the writer need not wake it (costly).
+    yield* wait(r.buf.words, RELAY_WAKE, wake, STAPRUN_READER_TIMEOUT_MS, what, STAPRUN_READER_POLL_MS);
   }
 }
 

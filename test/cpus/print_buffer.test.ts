@@ -63,6 +63,64 @@ describe('PrintBuffer', () => {
     expect(words).toEqual([0x44434241, 0x48474645]);
   });
 
+  it('a long string printed again and again comes out right, aligned or not (its kept bytes)', () => {
+    const { pb, records } = recording();
+    const line = 'the same 32-byte record, again\n'; // 31 chars
+    for (let i = 0; i < 4; i++) {
+      pb.write(line);
+      pb.flush();
+    }
+    pb.write('x');
+    pb.write(line); // at 1: not word-aligned
+    pb.write(line);
+    pb.flush();
+    pb.write('0123456789abcdefghij'); // another long string replaces the kept one
+    pb.write('0123456789abcdefghij');
+    pb.write(line);
+    pb.flush();
+    const text = records.map((r) => new TextDecoder().decode(r));
+    expect(text).toEqual([line, line, line, line, `x${line}${line}`, `0123456789abcdefghij0123456789abcdefghij${line}`]);
+  });
+
+  it('write_int writes a safe integer\'s digits, as String() does', () => {
+    const { pb, records } = recording();
+    const ns = [0, 7, -7, 10, 99, 100, 2147483647, 2147483648, -2147483649, 10000000, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (const n of ns) {
+      pb.write_int(n);
+      pb.write(' ');
+    }
+    pb.flush();
+    expect(new TextDecoder().decode(records[0])).toBe(`${ns.join(' ')} `);
+    fc.assert(
+      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        const r = recording();
+        r.pb.write_int(n);
+        r.pb.flush();
+        expect(new TextDecoder().decode(r.records[0])).toBe(String(n));
+      }),
+    );
+  });
+
+  it('write_int near the end of the buffer runs on into the next record, as a string does', () => {
+    const { pb, records } = recording();
+    pb.write('a'.repeat(STP_PRINT_BUF_BYTES - 5));
+    pb.write_int(123456789);
+    pb.flush();
+    expect(records.map((r) => r.length)).toEqual([STP_PRINT_BUF_BYTES, 4]);
+    expect(new TextDecoder().decode(concat(records))).toBe(`${'a'.repeat(STP_PRINT_BUF_BYTES - 5)}123456789`);
+  });
+
+  it('mark and reset_to take back what was written after the mark', () => {
+    const { pb, records } = recording();
+    pb.write('kept ');
+    const m = pb.mark();
+    pb.write('taken back');
+    pb.reset_to(m);
+    pb.write('end');
+    pb.flush();
+    expect(new TextDecoder().decode(records[0])).toBe('kept end');
+  });
+
   it('keeps writes until flush, then emits them as one record', () => {
     const { pb, records } = recording();
     pb.write('hello, ');

@@ -2,7 +2,8 @@
 // (glibc output with 64-bit integers, checked by hand), plus the error cases.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { format, PrintfError, to_text } from '../../src/cpus/printf.ts';
+import { PrintBuffer } from '../../src/cpus/print_buffer.ts';
+import { format, format_into, PrintfError, to_text } from '../../src/cpus/printf.ts';
 
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
@@ -271,5 +272,44 @@ describe('to_text', () => {
     expect(to_text([1, 'x'])).toBe('[1,"x"]');
     expect(to_text(undefined)).toBe('undefined');
     expect(to_text(-0.5)).toBe('-0.5');
+  });
+});
+
+describe('format_into: straight into a print buffer', () => {
+  function into(fmt: string, args: unknown[]): string {
+    const out: Uint8Array[] = [];
+    const pb = new PrintBuffer((r, len) => out.push(r.u8.slice(0, len)));
+    format_into(pb, fmt, args);
+    pb.flush();
+    return out.map((r) => new TextDecoder().decode(r)).join('');
+  }
+
+  it.each([
+    ['%d %s\n', [10000000, 'pad']],
+    ['n=%d', [-42]],
+    ['%5d|%-5d|%05d', [42, 42, -42]],
+    ['%x %X %o %u', [255, 255, 8, -1]],
+    ['%d', [2n ** 70n]],
+    ['%d', [Number.MAX_SAFE_INTEGER + 2]],
+    ['%s|%10s|%.2s', ['abc', 'abc', 'abc']],
+    ['%c%c', [65, 'é']],
+    ['100%% %s', [{ a: 1 }]],
+    ['no conversions', []],
+  ] as const)('%s writes what format() returns', (fmt, args) => {
+    expect(into(fmt, [...args])).toBe(format(fmt, [...args]));
+  });
+
+  it('agrees with format() on any integers and strings', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.string(), fc.constantFrom('%d:%s', '%s %d!', '[%d][%s]'), (n, str, fmt) => {
+        const args = fmt.indexOf('%d') < fmt.indexOf('%s') ? [n, str] : [str, n];
+        expect(into(fmt, args)).toBe(format(fmt, args));
+      }),
+    );
+  });
+
+  it('throws as format() does', () => {
+    expect(() => into('%d', ['x'])).toThrow(PrintfError);
+    expect(() => into('%d %d', [1])).toThrow(/needs more arguments/);
   });
 });

@@ -243,7 +243,7 @@ describe('RelayWriter / RelayReader', () => {
     expect(drain_all(r)[0]?.seq).toBe(0xfffffffe);
   });
 
-  it('publish and a switch bump WAKE and notify it; an idle publish does neither', () => {
+  it('publish bumps WAKE and notifies it; an idle publish does neither', () => {
     const waker = spy();
     const { buf, w, r } = ring(SMALL, { waker });
     const v0 = r.wake_value();
@@ -257,9 +257,21 @@ describe('RelayWriter / RelayReader', () => {
     expect(v1).not.toBe(v0);
     w.publish(); // nothing new
     expect(waker.calls).toHaveLength(1);
-    write(w, 1, payload(1, 4090)); // does not fit: switch
-    expect(waker.calls).toHaveLength(2);
-    expect(r.wake_value()).not.toBe(v1);
+    expect(r.wake_value()).toBe(v1);
+  });
+
+  it('a switch wakes the reader only once half the buffer waits to be read', () => {
+    const waker = spy();
+    const { w, r } = ring({ n_subbufs: 4, subbuf_size: 8200 }, { waker });
+    const big = payload(0, 8192);
+    write(w, 0, big); // slot 0
+    write(w, 1, big); // switch: 1 slot of 4 waits
+    expect(waker.calls).toHaveLength(0);
+    write(w, 2, big); // switch: 2 of 4 wait
+    expect(waker.calls).toHaveLength(1);
+    drain_all(r); // frees slots 0 and 1
+    write(w, 3, big); // switch: 1 of 4 waits again
+    expect(waker.calls).toHaveLength(1);
   });
 });
 

@@ -204,7 +204,7 @@ export class ThreadRuntime {
       case 'sleep':
         return new Promise<void>((resolve) => this.timeout(e.ms, resolve));
       case 'wait':
-        return this.wait(e.arr, e.index, e.value, e.ms);
+        return e.poll_ms > 0 ? this.poll_then_wait(e.arr, e.index, e.value, e.ms, e.poll_ms) : this.wait(e.arr, e.index, e.value, e.ms);
       case 'recv':
         return this.mailbox(th).take();
       case 'lock':
@@ -234,6 +234,16 @@ export class ThreadRuntime {
     const j = this.deps.jitter as Jitter;
     if (!rng.one_in(j.odds)) return;
     await new Promise<void>((resolve) => this.timeout(rng.below(j.max_ms + 1), resolve));
+  }
+
+  /** Looks at the word once a turn of the event loop for poll_ms, then sleeps on it. */
+  private async poll_then_wait(arr: Int32Array, index: number, value: number, ms: number, poll_ms: number): Promise<WaitResult> {
+    const until = performance.now() + poll_ms;
+    while (Atomics.load(arr, index) === value) {
+      if (performance.now() >= until) return this.wait(arr, index, value, ms - poll_ms);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return 'ok';
   }
 
   private async wait(arr: Int32Array, index: number, value: number, ms: number): Promise<WaitResult> {
