@@ -17,6 +17,7 @@ export interface ContextHost {
   wall_ns(): bigint;
   jiffies(): number;
   print(text: string): void;
+  print_bytes(text: string): void;
   printf(fmt: string, args: readonly unknown[]): void;
   stp_exit(): void;
   /** A fatal error: the session errs, the module exits. */
@@ -29,6 +30,7 @@ export function make_context(host: ContextHost): ProbeContext {
   return {
     printf: (fmt, ...args) => host.printf(fmt, args),
     print: (s) => host.print(to_text(s)),
+    print_bytes: (s) => host.print_bytes(s),
     println: (s) => host.print(s === undefined ? '\n' : `${to_text(s)}\n`),
     exit: () => host.stp_exit(),
     error: (msg) => {

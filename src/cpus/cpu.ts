@@ -367,6 +367,12 @@ export class Cpu implements ContextHost {
     this.print_buf.write(text);
   }
 
+  print_bytes(text: string): void {
+    if (this.in_handler === null) assert.fail('print outside a handler');
+    if (typeof text !== 'string') throw new TypeError('print_bytes: a byte string is needed');
+    this.print_buf.write_bytes(text);
+  }
+
   printf(fmt: string, args: readonly unknown[]): void {
     if (this.in_handler === null) assert.fail('printf outside a handler');
     const mark = this.print_buf.mark();

@@ -75,6 +75,24 @@ export class PrintBuffer {
     this.encode(text);
   }
 
+  /**
+   * Writes a byte string: each char code (0..255) is one byte, as a translated script keeps its
+   * strings, so bytes that are no UTF-8 (a character cut by MAXSTRINGLEN, a %c of 200) come
+   * out as themselves. A string longer than the free space runs on into a new record.
+   */
+  write_bytes(text: string): void {
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      if (this.len === STP_PRINT_BUF_BYTES) this.flush();
+      const buf = this.buf;
+      let len = this.len;
+      const stop = Math.min(n, i + (STP_PRINT_BUF_BYTES - len));
+      for (; i < stop; i++) buf[len++] = text.charCodeAt(i);
+      this.len = len;
+    }
+  }
+
   /** Writes a safe integer's decimal digits, with no string made for it. */
   write_int(n: number): void {
     if (this.len + INT_DIGITS_MAX > STP_PRINT_BUF_BYTES) {

@@ -10,6 +10,8 @@ import { ModuleError, message_of } from './errors.ts';
 export interface ProbeContext {
   printf(fmt: string, ...args: unknown[]): void;
   print(s: unknown): void;
+  /** Prints a byte string: each char code (0..255) one byte of output, UTF-8 or not. */
+  print_bytes(s: string): void;
   println(s?: unknown): void;
   /** Asks the module to exit (`_stp_exit`); the handler goes on to its end. */
   exit(): void;

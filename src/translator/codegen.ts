@@ -23,7 +23,7 @@ export interface CodegenOptions {
 const LAST = Number.MAX_SAFE_INTEGER;
 
 const PRELUDE = `
-function $out(s) { $ctx.print(R.text(s)); }
+function $out(s) { $ctx.print_bytes(s); }
 function $trunc(s) { return s.length > $SM ? s.slice(0, $SM) : s; }
 function $cat(a, b) { const s = a + b; return s.length > $SM ? s.slice(0, $SM) : s; }
 function $div(a, b, n) { if (b === 0) throw new R.StapError('division by 0', n); return R.div(a, b); }
