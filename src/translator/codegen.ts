@@ -72,6 +72,8 @@ class Codegen {
     const display = this.display_probes();
     const probes = [
       ...this.p.probes.map((d, i) => `    { point: ${js_string(d.point)}, handler: $h${i} },`),
+      // After every begin probe: the start is over (session.ts, STARTING -> RUNNING).
+      `    { point: 'begin(${LAST})', handler: () => R.started($S) },`,
       ...display.map((_, i) => `    { point: 'end', handler: $d${i} },`),
       `    { point: 'end(${LAST})', handler: (ctx) => R.final_warning(ctx, $S) },`,
       `    { point: 'error(${LAST})', handler: (ctx) => R.final_warning(ctx, $S) },`,
@@ -166,6 +168,7 @@ class Codegen {
       '  $cpu = ctx.cpu();',
       `  $A = ${actions};`,
       '  $D = 0;',
+      `  if (!R.may_run($S, ${d.kind === 'begin' ? 'R.KIND_BEGIN' : once ? 'R.KIND_EXIT' : 'R.KIND_RUNNING'})) return;`,
       `  if (!R.enter(ctx, $S, $P${i}, $LIM)) return;`,
       this.locals(d.locals).trimEnd(),
       '  let $err = null;',

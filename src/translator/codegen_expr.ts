@@ -175,7 +175,7 @@ export class ExprGen {
     if (e.fn) return `f_${e.fn.name}(${args.join(', ')})`;
     const [a, b, c] = args;
     switch (e.name) {
-      case 'exit': return '($ctx.exit(), 0)';
+      case 'exit': return '(R.exit($ctx, $S), 0)';
       case 'error': return `R.error_call(${a as string})`;
       case 'warn': return `($ctx.warn(R.text(${a as string})), 0)`;
       case 'cpu': return '$cpu';

@@ -39,24 +39,31 @@ describe('globals across CPUs on real threads', () => {
         printf("total %d %d\\n", total, @count(dist))
       }`, true);
     expect(r.code, stderr).toBe(0);
+    // A profile handler updates the globals only while the session runs: from the last begin
+    // probe (stapsim's, which makes it RUNNING) to exit() (STOPPING). In between, every handler
+    // that fired made its update, unless it could not get its locks in time and was skipped and
+    // counted (stap's MAXTRYLOCK). At each end one handler per CPU may be under way and go
+    // either way.
+    const seq_of = (pred: (e: (typeof r.events)[number]) => boolean): number => r.events.find(pred)?.seq as number;
+    const running = seq_of((e) => e.ev === 'handler' && String(e.probe).startsWith('begin('));
+    const stopping = seq_of((e) => e.ev === '_stp_exit');
     const fired = new Map<number, number>();
     for (const e of r.events) {
-      if (e.ev === 'handler' && e.probe === 'timer.profile') {
+      if (e.ev === 'handler' && e.probe === 'timer.profile' && (e.seq as number) > running && (e.seq as number) < stopping) {
         const cpu = Number(String(e.th).slice(3));
         fired.set(cpu, (fired.get(cpu) ?? 0) + 1);
       }
     }
-    // A handler that could not get its locks in time is skipped and counted (stap's MAXTRYLOCK):
-    // it made no update. Every other one made exactly its own.
     const skipped = Number(/skipped probes: (\d+)/.exec(stderr)?.[1] ?? 0);
     const lines = stdout.trim().split('\n');
     const total = lines.pop() as string;
     const counted = new Map(lines.map((l) => l.split(' ').map(Number) as [number, number]));
     expect(fired.size).toBe(CPUS);
     expect(counted.size).toBe(CPUS);
-    for (const [cpu, n] of fired) expect(counted.get(cpu)).toBeLessThanOrEqual(n);
     const sum = (m: Map<number, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
-    expect(sum(counted) + skipped).toBe(sum(fired));
+    expect(sum(counted) + skipped).toBeGreaterThanOrEqual(sum(fired) - CPUS);
+    expect(sum(counted) + skipped).toBeLessThanOrEqual(sum(fired) + 2 * CPUS);
+    // The globals agree with each other exactly: no CPU's update was lost to another's.
     expect(total).toBe(`total ${sum(counted)} ${sum(counted)}`);
   });
 

@@ -6,6 +6,6 @@ export { parse_format } from './format_spec.ts';
 export { Store, W_INIT } from './store.ts';
 export { ScriptArray } from './arrays.ts';
 export { Stat, StatArray, hist_shape, type Agg } from './stats.ts';
-export { enter, leave, fail, final_warning } from './session.ts';
+export { enter, leave, fail, final_warning, may_run, started, exit, KIND_BEGIN, KIND_RUNNING, KIND_EXIT } from './session.ts';
 export { substr, stringat, strtol, stat_value, histogram, order_rows, error_call } from './builtins.ts';
 export { bytes_to_text as text } from '../source.ts';

@@ -6,6 +6,7 @@
 //   word 0        globals initialised (cpu0 writes the initializers once, at attach)
 //   word 1        errors so far (MAXERRORS)
 //   word 2        probes skipped so far (MAXSKIPPED)
+//   word 3        the session's state (STARTING, RUNNING, ERROR, STOPPING: session.ts)
 //   word 4 + g    the lock of global g: 0 free, -1 held for writing, n > 0 held by n readers
 //   HEADER_BYTES(n) ...  the globals, in declaration order (layout.ts in the translator)
 import { Buffer } from 'node:buffer';
@@ -14,6 +15,7 @@ import { from32, hi32, lo32, type Long } from './long.ts';
 export const W_INIT = 0;
 export const W_ERRORS = 1;
 export const W_SKIPPED = 2;
+export const W_STATE = 3;
 export const W_LOCKS = 4;
 
 export function align8(n: number): number {
