@@ -70,12 +70,14 @@ export class SequenceMerger {
     const sources = this.sources;
     const n = sources.length;
     const stop = this.written + PUMP_RECORDS;
+    let rescanned = false;
     for (;;) {
       if (this.sink.full()) return MERGE_FULL;
       if (this.written >= stop) return MERGE_MORE;
       const hint = sources[this.last] as RecordSource;
       if (hint.next() === RELAY_READY && hint.seq === this.next) {
         this.emit(hint);
+        rescanned = false;
         continue;
       }
       let min = -1;
@@ -108,19 +110,29 @@ export class SequenceMerger {
       if (found >= 0) {
         this.last = found;
         this.emit(sources[found] as RecordSource);
+        rescanned = false;
         continue;
       }
       if (min < 0) {
         this.missing_since = -1;
         return partial ? MERGE_WAITING : MERGE_EMPTY;
       }
-      if (!final && (partial || this.may_come(this.next))) {
-        if (this.missing_since < 0) this.missing_since = now_ns;
-        if (now_ns - this.missing_since < STRAGGLER_NS) return MERGE_WAITING;
+      if (!final) {
+        if (partial || this.may_come(this.next)) {
+          if (this.missing_since < 0) this.missing_since = now_ns;
+          if (now_ns - this.missing_since < STRAGGLER_NS) return MERGE_WAITING;
+        } else if (!rescanned) {
+          // The sources were read before may_come(): a CPU may have published the number and
+          // cleared its pending word in between. Its record is visible now, so one more look
+          // tells a record on its way from a number that is gone.
+          rescanned = true;
+          continue;
+        }
       }
       this.holes += (min_seq - this.next) | 0;
       this.next = min_seq;
       this.missing_since = -1;
+      rescanned = false;
     }
   }
 

@@ -75,6 +75,22 @@ describe('SequenceMerger', () => {
     expect(m.holes).toBe(2);
   });
 
+  it('takes a number published between its look at the sources and the pending words for one on its way, not a hole', () => {
+    // The CPU publishes record 0 and clears its pending word just after the merger looked at its
+    // source: may_come() then sees nothing pending, yet the record is there.
+    let published = false;
+    const { m, sink, push } = setup(2, () => {
+      if (!published) push(0, 0);
+      published = true;
+      return false;
+    });
+    push(1, 1, 2);
+    expect(m.pump(0, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['0:r0', '1:r1', '1:r2']);
+    expect(m.holes).toBe(0);
+    expect(m.late).toBe(0);
+  });
+
   it('waits for a pending number at most STAPRUN_STRAGGLER_MS, then counts it lost', () => {
     const { m, sink, push } = setup(2, () => true);
     push(1, 1);
