@@ -5,7 +5,10 @@
 //       SPSC ring, which staprun's thread drains (spsc_ring.ts);
 //   (b) print: every CPU runs a sim.spin handler that prints a constant record of that size,
 //       through the print buffer, the relay buffers and staprun's merge, to /dev/null;
-//   (c) printf: the same with printf("%d %s\n", n, pad), formatting included.
+//   (c) printf: the same with printf("%d %s\n", n, pad), formatting included;
+//   (d) print with --trace: (b) writing its run trace to a file. The trace ring itself is always
+//       on (the summary and the rules read it); --trace adds the file, and a handler run is
+//       traced only with --trace-handlers, so (d)/(b) is what a user's --trace costs.
 // Each takes `rounds` turns of seconds/rounds; a figure is the median of its turns, and ratios are
 // taken turn by turn, (b) and (c) against the (a) run just before them: on a shared machine whose
 // speed moves from minute to minute, only ratios measured side by side mean much (perf-anchors.md
@@ -51,9 +54,11 @@ export interface DataPlaneResult {
   readonly baseline: Figures;
   readonly print: Figures;
   readonly printf: Figures;
-  /** Medians of the turn-by-turn ratios (b)/(a) and (c)/(a). */
+  readonly traced: Figures;
+  /** Medians of the turn-by-turn ratios (b)/(a), (c)/(a) and (d)/(b). */
   readonly print_ratio: number;
   readonly printf_ratio: number;
+  readonly traced_ratio: number;
 }
 
 /** A relay-like ring for the baseline: 16 x 64 KiB per CPU, as a relay buffer by default. */
@@ -67,17 +72,20 @@ export async function bench_data_plane(o: DataPlaneOptions): Promise<DataPlaneRe
     const print = await module_file(dir, 'print', print_module(o.record_size));
     const printf = await module_file(dir, 'printf', printf_module(o.record_size));
     const turn_s = o.seconds / o.rounds;
-    const runs: { a: Figures[]; b: Figures[]; c: Figures[] } = { a: [], b: [], c: [] };
+    const trace = join(dir, 'trace.jsonl');
+    const runs: { a: Figures[]; b: Figures[]; c: Figures[]; d: Figures[] } = { a: [], b: [], c: [], d: [] };
     // One short turn of each first: the JIT warms up on the same code the turns measure.
     await baseline(machine, o.record_size, Math.min(0.3, turn_s));
-    await relay(machine, print, o.record_size, Math.min(0.3, turn_s));
+    await relay(machine, print, o.record_size, Math.min(0.3, turn_s), null);
     for (let turn = 1; turn <= o.rounds; turn++) {
       o.progress?.('baseline', turn, o.rounds);
       runs.a.push(await baseline(machine, o.record_size, turn_s));
       o.progress?.('print', turn, o.rounds);
-      runs.b.push(await relay(machine, print, o.record_size, turn_s));
+      runs.b.push(await relay(machine, print, o.record_size, turn_s, null));
       o.progress?.('printf', turn, o.rounds);
-      runs.c.push(await relay(machine, printf, o.record_size, turn_s));
+      runs.c.push(await relay(machine, printf, o.record_size, turn_s, null));
+      o.progress?.('traced', turn, o.rounds);
+      runs.d.push(await relay(machine, print, o.record_size, turn_s, trace));
     }
     return {
       cpus: o.cpus,
@@ -87,8 +95,10 @@ export async function bench_data_plane(o: DataPlaneOptions): Promise<DataPlaneRe
       baseline: median_figures(runs.a),
       print: median_figures(runs.b),
       printf: median_figures(runs.c),
+      traced: median_figures(runs.d),
       print_ratio: median(runs.b.map((b, i) => b.eps / (runs.a[i] as Figures).eps)),
       printf_ratio: median(runs.c.map((c, i) => c.eps / (runs.a[i] as Figures).eps)),
+      traced_ratio: median(runs.d.map((d, i) => d.eps / (runs.b[i] as Figures).eps)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -123,8 +133,8 @@ async function baseline(machine: Machine, size: number, seconds: number): Promis
   };
 }
 
-/** (b), (c): a run of `spec` (a sim.spin handler) for `seconds`, its output to /dev/null. */
-async function relay(machine: Machine, spec: ModuleSpec, size: number, seconds: number): Promise<Figures> {
+/** (b), (c), (d): a run of `spec` (a sim.spin handler) for `seconds`, its output to /dev/null. */
+async function relay(machine: Machine, spec: ModuleSpec, size: number, seconds: number, trace_path: string | null): Promise<Figures> {
   const cpu0 = await cpu_time(machine);
   const sr0 = await staprun_time(machine);
   const r = await machine.run({
@@ -139,7 +149,7 @@ async function relay(machine: Machine, spec: ModuleSpec, size: number, seconds: 
     faults: [],
     mutant: null,
     trace_handlers: false,
-    trace_path: null,
+    trace_path,
   });
   const cpu1 = await cpu_time(machine);
   const sr1 = await staprun_time(machine);

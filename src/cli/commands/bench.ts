@@ -55,16 +55,19 @@ async function data_plane(flags: BenchFlags): Promise<DataPlaneResult> {
       record_size: flags.recordSize,
       seconds: flags.seconds,
       rounds: flags.rounds,
-      progress: (what, turn) => b.update(3 * (turn - 1) + ['baseline', 'print', 'printf'].indexOf(what), { what: `${what}, round ${turn}` }),
+      progress: (what, turn) => b.update(TURNS.length * (turn - 1) + TURNS.indexOf(what), { what: `${what}, round ${turn}` }),
     });
   } finally {
-    b.update(3 * flags.rounds, { what: 'done' });
+    b.update(TURNS.length * flags.rounds, { what: 'done' });
     b.stop();
   }
 }
 
+/** A round's turns, in the order bench_data_plane takes them. */
+const TURNS = ['baseline', 'print', 'printf', 'traced'];
+
 function bench_bar(rounds: number): cliProgress.SingleBar {
-  return bar('bench [{bar}] {value}/{total} turns: {what}', 3 * rounds);
+  return bar('bench [{bar}] {value}/{total} turns: {what}', TURNS.length * rounds);
 }
 
 async function lifecycle(flags: BenchFlags): Promise<LifecycleResult> {
@@ -87,6 +90,8 @@ function to_json(r: DataPlaneResult): Record<string, unknown> {
     printf_eps: r.printf.eps,
     print_ratio: r.print_ratio,
     printf_ratio: r.printf_ratio,
+    traced_eps: r.traced.eps,
+    traced_ratio: r.traced_ratio,
     printf_ns_per_event: r.printf.ns_per_event,
     print_ns_per_event: r.print.ns_per_event,
     baseline_ns_per_event: r.baseline.ns_per_event,
@@ -94,7 +99,7 @@ function to_json(r: DataPlaneResult): Record<string, unknown> {
     baseline_mbps: r.baseline.mbps,
     print_mbps: r.print.mbps,
     printf_mbps: r.printf.mbps,
-    dropped: r.print.dropped + r.printf.dropped,
+    dropped: r.print.dropped + r.printf.dropped + r.traced.dropped,
     cpus: r.cpus,
     record_size: r.record_size,
     rounds: r.rounds,
@@ -115,6 +120,7 @@ function format_data_plane(r: DataPlaneResult): string {
     line('(a) baseline: plain ring', r.baseline, ''),
     line('(b) print through relay', r.print, `(b)/(a) ${r.print_ratio.toFixed(3)}`),
     line('(c) printf through relay', r.printf, `(c)/(a) ${r.printf_ratio.toFixed(3)}`),
+    line('(d) (b) with --trace', r.traced, `(d)/(b) ${r.traced_ratio.toFixed(3)}`),
     'events: records delivered to the output; ns: CPU time, of the CPU threads per record written, of staprun\'s per record delivered',
     '',
   ].join('\n');
