@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Machine } from '../machine/machine.ts';
+import { run_options } from '../machine/run_options.ts';
 import { load_module_file } from '../machine/module_file.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
 import { STOP, spsc_ring } from './spsc_ring.ts';
@@ -137,20 +138,7 @@ async function baseline(machine: Machine, size: number, seconds: number): Promis
 async function relay(machine: Machine, spec: ModuleSpec, size: number, seconds: number, trace_path: string | null): Promise<Figures> {
   const cpu0 = await cpu_time(machine);
   const sr0 = await staprun_time(machine);
-  const r = await machine.run({
-    module: spec,
-    transport: 'relay',
-    cmd: null,
-    out_path: '/dev/null',
-    err_path: '/dev/null',
-    buf_size_mb: 0,
-    timeout_s: seconds,
-    at: [],
-    faults: [],
-    mutant: null,
-    trace_handlers: false,
-    trace_path,
-  });
+  const r = await machine.run(run_options(spec, { timeout_s: seconds, trace_path }));
   const cpu1 = await cpu_time(machine);
   const sr1 = await staprun_time(machine);
   // The probes ran from the start flag to the exit request.

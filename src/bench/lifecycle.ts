@@ -4,6 +4,7 @@
 // exit() in begin waits for the next tick.
 import pino from 'pino';
 import { Machine } from '../machine/machine.ts';
+import { run_options } from '../machine/run_options.ts';
 import type { ModuleSpec } from '../shared/probe_module.ts';
 import { describe_module } from '../shared/probe_module.ts';
 
@@ -33,20 +34,7 @@ export async function bench_lifecycle(o: LifecycleOptions): Promise<LifecycleRes
     let failed = 0;
     const t0 = performance.now();
     while ((performance.now() - t0) / 1000 < o.seconds) {
-      const r = await machine.run({
-        module: spec,
-        transport: 'relay',
-        cmd: null,
-        out_path: '/dev/null',
-        err_path: '/dev/null',
-        buf_size_mb: 0,
-        timeout_s: null,
-        at: [],
-        faults: [],
-        mutant: null,
-        trace_handlers: false,
-        trace_path: null,
-      });
+      const r = await machine.run(run_options(spec));
       cycles++;
       if (r.code !== 0 || !r.summary.path.startsWith('path 2')) failed++;
       o.progress?.(cycles, (performance.now() - t0) / 1000);

@@ -7,19 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { check_trace, format_violation } from '../../src/trace/check.ts';
 import { read_trace } from '../../src/trace/read.ts';
 import type { TraceEvent } from '../../src/trace/event.ts';
+import type { CpuLine } from '../../src/machine/summary.ts';
 import { EXAMPLES, FIXTURES, refused, run_cli, scratch } from '../helpers/cli.ts';
 
 const COUNT = join(FIXTURES, 'spin_count.mjs');
 const SMALL = ['--subbufs', '4', '--subbuf-size', '8192'];
 
-interface Stats {
-  readonly cpu: number;
-  readonly written: number;
-  readonly delivered: number;
-  readonly dropped: number;
-  readonly overwritten: number;
-  readonly lost: number;
-}
+/** A relay_stats event's counts: the summary's per-CPU line. */
+type Stats = CpuLine;
 
 async function flood(extra: readonly string[], cpus = 2) {
   const dir = scratch();
