@@ -168,7 +168,7 @@ const TEXT_ESCAPES: Readonly<Record<string, string>> = { ...CHAR_ESCAPES, "'": "
 /** The code point of the UTF-8 sequence at s[i] and its length, or null when it is not valid. */
 function utf8_at(s: string, i: number): [number, number] | null {
   const b0 = s.charCodeAt(i);
-  const n = b0 >= 0xf0 && b0 < 0xf8 ? 4 : b0 >= 0xe0 ? 3 : b0 >= 0xc0 ? 2 : 0;
+  const n = b0 >= 0xf8 ? 0 : b0 >= 0xf0 ? 4 : b0 >= 0xe0 ? 3 : b0 >= 0xc0 ? 2 : 0;
   if (n === 0 || i + n > s.length) return null;
   let c = b0 & (0x7f >> n);
   for (let k = 1; k < n; k++) {
@@ -182,9 +182,9 @@ function utf8_at(s: string, i: number): [number, number] | null {
 
 /**
  * text_str() and `%#s` (runtime/string.c `_stp_text_str`): printable ASCII as is, except `"`
- * and `\\`; C escapes; a UTF-8 character as \uXXXX or \UXXXXXXXX; any other byte as three octal
- * digits; `<unknown>` for a string that is not valid UTF-8. At most `max` characters, never a
- * partial escape.
+ * and `\\`; C escapes; a UTF-8 character as \uXXXX or \UXXXXXXXX; any other byte, a byte that
+ * does not start a valid UTF-8 sequence too (stap's _stp_decode_utf8 takes it verbatim), as three
+ * octal digits. At most `max` characters, never a partial escape.
  */
 export function text_str(s: string, max = Infinity): string {
   if (!/[^\x20\x21\x23-\x5b\x5d-\x7e]/.test(s)) return s.length > max ? s.slice(0, max) : s;
@@ -194,10 +194,14 @@ export function text_str(s: string, max = Infinity): string {
     let e: string;
     if (c.charCodeAt(0) >= 0x80) {
       const u = utf8_at(s, i);
-      if (u === null) return '<unknown>';
-      const hex = u[0].toString(16).toUpperCase();
-      e = u[0] <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\U${hex.padStart(8, '0')}`;
-      i += u[1];
+      if (u === null) {
+        e = escape_char(c);
+        i++;
+      } else {
+        const hex = u[0].toString(16).toUpperCase();
+        e = u[0] <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\U${hex.padStart(8, '0')}`;
+        i += u[1];
+      }
     } else {
       e = TEXT_ESCAPES[c] ?? escape_char(c);
       i++;
