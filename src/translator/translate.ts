@@ -9,6 +9,7 @@ import { parse_script } from './parser.ts';
 import { print_script } from './print_ast.ts';
 import type { Source } from './source.ts';
 import { infer_types } from './types.ts';
+import { check_foreach_mutation } from './foreach_check.ts';
 import { direct_usage } from './usage.ts';
 
 export interface TranslateOptions {
@@ -46,6 +47,7 @@ export function translate(src: Source, o: TranslateOptions): Translation {
   if (o.last_pass === 1) return { script, program: null, limits, module: null, layout: null };
   const program = elaborate(script);
   infer_types(program);
+  check_foreach_mutation(program);
   if (o.last_pass === 2) return { script, program, limits, module: null, layout: null };
   const layout = layout_globals(program.globals, limits, o.cpus);
   const maxnesting = limits.MAXNESTING > 0 ? limits.MAXNESTING : nesting(program);
