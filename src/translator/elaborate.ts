@@ -12,7 +12,7 @@ import { parse_point, type PointKind } from '../shared/probe_module.ts';
 
 export interface DerivedProbe {
   /** The point as the runtime knows it (`timer.ms(100)`, `begin(-1)`). */
-  readonly point: string;
+  point: string;
   readonly kind: PointKind;
   /** The point as the script wrote it (an alias name, for one). */
   readonly written: string;
@@ -28,6 +28,32 @@ export interface Program {
 }
 
 const ALIAS_DEPTH_MAX = 32;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+const ONCE_POINT = /^(begin|end|error)\((-?\d+)\)$/;
+
+/** begin(N), end(N), error(N) with an N past what the module's points hold (±2^53): N, else null. */
+function wide_priority(text: string): bigint | null {
+  const m = ONCE_POINT.exec(text);
+  if (m === null) return null;
+  const n = BigInt(m[2] as string);
+  return Number.isSafeInteger(Number(n)) && BigInt(Number(n)) === n ? null : n;
+}
+
+/**
+ * stap takes any 64-bit priority (begin(-9223372036854775808) runs first); the module's points
+ * hold at most ±2^53. When a script uses such a priority, the begin (end, error) probes get their
+ * ranks among the priorities of their kind instead, which keeps the order they run in.
+ */
+function rank_wide_priorities(probes: DerivedProbe[]): void {
+  for (const kind of ['begin', 'end', 'error'] as const) {
+    const mine = probes.filter((d) => d.kind === kind);
+    const prio = (d: DerivedProbe): bigint => BigInt(ONCE_POINT.exec(d.point)?.[2] ?? '0');
+    if (!mine.some((d) => wide_priority(d.point) !== null)) continue;
+    const distinct = [...new Set(mine.map(prio))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const d of mine) d.point = `${kind}(${distinct.indexOf(prio(d))})`;
+  }
+}
 
 export function elaborate(script: Script): Program {
   return new Elaborator(script).run();
@@ -76,6 +102,7 @@ class Elaborator {
         }
       }
     }
+    rank_wide_priorities(probes);
     for (const d of probes) this.resolve_body(d.body, { locals: d.locals, params: null, fn: null, loops: 0 });
     if (this.errors.length === 0 && probes.length === 0) this.errors.push(semantic_error('no probes found', null));
     if (this.errors.length > 0) throw new TranslateErrors(this.errors);
@@ -116,7 +143,7 @@ class Elaborator {
     }
     let point;
     try {
-      point = parse_point(text);
+      point = parse_point(wide_priority(text) === null ? text : text.replace(/\(.*\)$/, '(0)'));
     } catch {
       if (pt.optional) return [];
       const first = pt.parts[0]?.tok ?? pt.tok;
@@ -126,7 +153,11 @@ class Elaborator {
       ]);
     }
     const block: Stmt = { kind: 'block', tok: guarded.tok, body: [...outer, guarded] };
-    return [{ point: point.text, kind: point.kind, written: text, tok: pt.tok, body: clone_tree(block), locals: new Map() }];
+    const wide = wide_priority(text);
+    if (wide !== null && (wide < INT64_MIN || wide > INT64_MAX)) {
+      throw semantic_error(`probe priority out of range: ${wide}`, pt.parts[0]?.tok ?? pt.tok);
+    }
+    return [{ point: wide === null ? point.text : text, kind: point.kind, written: text, tok: pt.tok, body: clone_tree(block), locals: new Map() }];
   }
 
   private guard(cond: Expr, body: Stmt): Stmt {
