@@ -260,7 +260,10 @@ class Inference {
     if (h.kind === 'linear') {
       const [lo, hi, step] = h.params as [bigint, bigint, bigint];
       if (step <= 0n) fail(semantic_error('histogram interval must be positive', h.tok));
-      if (hi <= lo) fail(semantic_error('histogram end must be greater than its start', h.tok));
+      // The runtime's _stp_stat_calc_buckets: (stop - start) / interval + 3 buckets, at least 3,
+      // so stop may equal start (one bucket between underflow and overflow), or even fall short
+      // of it by less than an interval.
+      if ((hi - lo) / step < 0n) fail(semantic_error('histogram end must not be less than its start', h.tok));
       const buckets = (hi - lo) / step + 3n;
       if (buckets > 1026n) fail(semantic_error('too many histogram buckets (at most 1024)', h.tok));
     }
