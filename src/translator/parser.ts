@@ -583,6 +583,10 @@ class Parser {
 
   private call(t: Token): Expr {
     this.next();
+    // stap's parser takes a format (printf, sprintf) or a delimiter (printd...) only as a string
+    // literal, and a delimiter then needs two values at least: `expected string`, `expected ','`.
+    const literal_first = PRINT_FUNCTIONS.has(t.text) && /^s?print(f|d|dln)$/.test(t.text);
+    if (literal_first && this.peek().kind !== 'string') throw parse_error('expected string', this.peek());
     const args: Expr[] = [];
     let hist: HistOp | null = null;
     while (!this.is_op(')')) {
@@ -597,6 +601,9 @@ class Parser {
       }
       if (!this.is_op(',')) break;
       this.next();
+    }
+    if (literal_first && t.text.includes('printd') && args.length < 3 && this.is_op(')')) {
+      throw parse_error("expected ','", this.peek());
     }
     this.expect_op(')');
     if (PRINT_FUNCTIONS.has(t.text)) return { kind: 'print', tok: t, name: t.text, args, hist };
