@@ -204,6 +204,8 @@ function* on_ctl(s: Staprun, type: number, payload: Uint8Array): Proc<void> {
 function* send_exit(s: Staprun): Proc<void> {
   if (s.exit_sent || s.stopping) return;
   s.exit_sent = true;
+  // A control reader waiting for a full output goes back to reading (relay_reader.ts).
+  for (const sink of s.out.sinks) sink.wake_waiters();
   yield* write(s, encode_exit(), {});
 }
 

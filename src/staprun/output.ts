@@ -121,10 +121,23 @@ export class StaprunOutput {
     return this.merger?.late ?? 0;
   }
 
+  /**
+   * procfs mode: records come over the control channel, whose pool hands out buffers in one
+   * order while the CPUs take sequence numbers in another, so a number may sit in a message
+   * behind one already read, its CPU done with it. `unread` says whether any message is reserved
+   * or published and not yet read: while one is, a missing number may still come.
+   */
+  data_over_ctl(unread: () => boolean): void {
+    this.ctl_unread = unread;
+  }
+
+  private ctl_unread: (() => boolean) | null = null;
+
   /** Whether some CPU may still publish record `seq` (merger.ts: the wait for a missing number). */
   private may_come(seq: number): boolean {
     const taken = Atomics.load(this.words, RECORD_SEQ) >>> 0;
     if (((seq - taken) | 0) >= 0) return true;
+    if (this.ctl_unread?.() === true) return true;
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       if (Atomics.load(this.words, cpu_pending(cpu)) !== 0) return true;
     }

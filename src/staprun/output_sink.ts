@@ -145,6 +145,12 @@ export class OutputSink implements MergeSink, RecordSink {
       // A chunk smaller than the record (the simulator's are small): one of its size.
       if (need > this.cur.bytes.length) this.cur = new Chunk(need);
     }
+    // seal() may have started a write that failed at once (a rotated file that cannot be opened):
+    // the record would sit in a chunk nobody writes, uncounted, and finish() wait for it.
+    if (this.failure !== null) {
+      this.lose(cpu, len);
+      return;
+    }
     const c = this.cur;
     const out = c.bytes;
     let at = c.len;
@@ -211,6 +217,8 @@ export class OutputSink implements MergeSink, RecordSink {
     this.queued = 0;
     for (const c of chunks) this.account(c, 0);
     this.cur = NO_CHUNK;
+    // A reader waiting for the output to take more sees at once that it never will.
+    this.bump_progress();
     this.drained_now();
   }
 
@@ -269,16 +277,20 @@ export class OutputSink implements MergeSink, RecordSink {
     this.queued -= c.len;
     this.account(c, written);
     this.recycle(c);
-    const progress = this.progress_word;
-    if (progress !== null) {
-      Atomics.add(progress, 0, 1);
-      this.notifier.notify(progress, 0);
-    }
+    this.bump_progress();
     if (error !== null) {
       this.fail(error);
       return;
     }
     this.start();
+  }
+
+  private bump_progress(): void {
+    const progress = this.progress_word;
+    if (progress !== null) {
+      Atomics.add(progress, 0, 1);
+      this.notifier.notify(progress, 0);
+    }
   }
 
   private fail(error: OutputError): void {

@@ -27,10 +27,15 @@ import { MERGE_FULL, MERGE_MORE } from './merger.ts';
  */
 export function* ctl_reader(s: Staprun): Proc<void> {
   const q = new CtlQueue(s.shared.ctl, s.env);
+  let data_seen = false;
   while (!s.stopping) {
     const msg = q.take();
     if (msg !== null) {
-      if (msg.type === STP_REALTIME_DATA) yield* on_realtime_data(s, msg.payload);
+      if (msg.type === STP_REALTIME_DATA) {
+        if (!data_seen) s.out.data_over_ctl(() => q.in_use() > 0);
+        data_seen = true;
+        yield* on_realtime_data(s, msg.payload);
+      }
       else s.env.send('staprun', { kind: 'ctl', type: msg.type, payload: msg.payload } satisfies StaprunMail);
       yield STEP;
       continue;
@@ -50,15 +55,21 @@ function* on_realtime_data(s: Staprun, payload: Uint8Array): Proc<void> {
   const cpu = read_u32(payload, 4);
   s.env.trace('recv', { type: stp_type_name(STP_REALTIME_DATA), rseq: seq, cpu });
   s.out.queue(cpu)?.push(seq, payload.slice(REALTIME_HEADER_BYTES));
-  while ((yield* write_out(s, -1)) === MERGE_MORE) yield STEP;
+  // Once staprun has asked to exit, the module's STP_EXIT is on its way behind this data: the
+  // reader must go on reading to find it, with the data kept (the probes stop soon), or a
+  // stalled output holds the channel, the module gives up on STP_EXIT, and staprun waits for ever.
+  while ((yield* write_out(s, -1, true)) === MERGE_MORE) yield STEP;
 }
 
-/** Writes what can be written now; while the output is full, waits for it to take more. */
-function* write_out(s: Staprun, cpu: number): Proc<number> {
+/**
+ * Writes what can be written now; while the output is full, waits for it to take more (until
+ * staprun stops, or with `until_exit` until it has asked the module to exit).
+ */
+function* write_out(s: Staprun, cpu: number, until_exit = false): Proc<number> {
   const sink = s.out.sink_of(Math.max(cpu, 0));
   for (;;) {
     const st = s.out.pump(cpu, false);
-    if (st !== MERGE_FULL || s.stopping) return st;
+    if (st !== MERGE_FULL || s.stopping || (until_exit && s.exit_sent)) return st;
     // Full: wait for the output to take some of it. A write that ended before the word was
     // read shows in full(); one that ends after it changes the word.
     const written = Atomics.load(sink.progress, 0);

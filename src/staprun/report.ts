@@ -24,7 +24,8 @@ export function exit_report(s: Staprun): void {
     });
   }
   const dropped = per_cpu(counts, (c) => [c.dropped, c.dropped_bytes], 'dropped');
-  if (dropped) s.host.err(`WARNING: ${dropped}; try -b`);
+  // -b sizes relay buffers; in procfs mode the control pool was full, and no option sizes it.
+  if (dropped) s.host.err(`WARNING: ${dropped}${s.out.readers.length > 0 ? '; try -b' : ''}`);
   const kept = per_cpu(counts, (c) => [c.overwritten, c.overwritten_bytes], 'overwritten');
   if (kept) s.host.err(`WARNING: ${kept} (flight recorder: the output holds the newest)`);
   if (holes > overwritten) s.host.err(`WARNING: ${holes - overwritten} records missing from the output sequence`);

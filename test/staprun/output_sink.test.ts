@@ -115,6 +115,40 @@ describe('OutputSink', () => {
     expect(sink.error()).toEqual(enospc);
   });
 
+  it('a write that fails at once, from inside put(): that record and the later ones are lost, and finish ends', () => {
+    const words = session_words(2);
+    const errors: OutputError[] = [];
+    const eacces = { code: 'EACCES', message: "cannot write 'out.1': EACCES: permission denied" };
+    // As a rotating writer whose next file cannot be opened: the failure comes back in the call.
+    const writer: ChunkWriter = { write: (_c, _len, file, done) => (file === 0 ? done(_len, null) : done(0, eacces)) };
+    const opts: SinkOptions = { chunk_bytes: 64, backlog_max: 128, rotate_bytes: 40, headers: false };
+    const sink = new OutputSink(counts_view(words), { notify: () => undefined }, writer, opts, (e) => errors.push(e));
+    const put = (cpu: number, seq: number, text: string): void => {
+      const b = encoder.encode(text);
+      sink.put(cpu, seq, b, 0, b.length);
+    };
+    put(0, 0, 'a'.repeat(30));
+    put(1, 1, 'b'.repeat(30)); // past 40 bytes: file 0 is sealed and written, this opens file 1
+    put(0, 2, 'c'.repeat(30)); // file 1's write fails inside this put
+    put(1, 3, 'd'.repeat(5));
+    let done = 0;
+    sink.finish(() => done++);
+    expect(done).toBe(1);
+    expect(errors).toEqual([eacces]);
+    expect(cpu_counts(words, 0)).toMatchObject({ delivered: 1, lost: 1, lost_bytes: 30 });
+    expect(cpu_counts(words, 1)).toMatchObject({ delivered: 0, lost: 2, lost_bytes: 35 });
+  });
+
+  it('abandon tells a reader waiting for room (progress) that it need wait no more', () => {
+    const { sink, put, notified } = setup();
+    const before = Atomics.load(sink.progress, 0);
+    put(0, 0, 'q'.repeat(40));
+    sink.flush();
+    sink.abandon();
+    expect(Atomics.load(sink.progress, 0)).toBeGreaterThan(before);
+    expect(notified).toContain(0);
+  });
+
   it('finish calls back once everything is written', () => {
     const { sink, writer, put } = setup();
     put(0, 0, 'z'.repeat(40));
