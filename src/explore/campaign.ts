@@ -13,6 +13,7 @@ import { SimPool } from './sim/pool.ts';
 import { no_pretenuring } from './sim/v8_tuning.ts';
 import { DfsSearch } from './strategies/dfs.ts';
 import { make_strategy, strategy_name, type StrategySpec } from './strategies/index.ts';
+import { MixStrategy } from './strategies/mix.ts';
 import { PctStrategy } from './strategies/pct.ts';
 
 export interface CampaignOptions {
@@ -85,6 +86,7 @@ export function run_campaign(o: CampaignOptions): CampaignResult {
   const faults = enabled_faults(o.scenario, o.faults);
   const strategy = make_strategy(o.strategy, faults);
   if (strategy instanceof PctStrategy) calibrate(strategy, o);
+  if (strategy instanceof MixStrategy) calibrate(strategy.pct, o);
   const dfs = o.strategy.kind === 'dfs' ? new DfsSearch(o.preemptions) : null;
   const pool = new SimPool();
   const coverage: Record<string, number> = Object.fromEntries(all_cells().map((c) => [c, 0]));

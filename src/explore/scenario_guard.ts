@@ -24,8 +24,10 @@ function checking_context(ctx: ScenarioContext, name: string): ScenarioContext {
   const bad = (what: string): never => {
     throw new ScenarioError(`scenario '${name}': ${what}`);
   };
+  // Every member delegated by name: a runtime's context may keep its members on a prototype.
   return {
-    ...ctx,
+    staprun_running: () => ctx.staprun_running(),
+    fault: (fault) => ctx.fault(fault),
     choose: (n, what) => {
       if (!Number.isInteger(n) || n < 1) bad(`ctx.choose(${String(n)}, '${what}'): n must be a positive integer`);
       return ctx.choose(n, what);

@@ -145,6 +145,54 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     relay_mem_limit: 2 * 2 * 64 * 1024,
     faults: ['relay_full'],
   },
+  'teardown-at-load': {
+    ...base,
+    name: 'teardown-at-load',
+    description: 'a -c command is held; the moment the module is loaded, a script removes it and kills staprun',
+    module: ticking,
+    target_run_ms: 5,
+    // Two people, not one: the order between rmmod and the kill is the strategy's. By default
+    // staprun dies before its STP_TRANSPORT_INFO is answered, so nothing starts and the child is
+    // never released; the races need staprun to get far (a whole handshake) while both wait.
+    actors: (ctx) => {
+      ctx.user('rmmod', function* () {
+        if (yield* ctx.until_loaded()) yield* ctx.act('rmmod');
+      });
+      ctx.user('kill', function* () {
+        if (yield* ctx.until_loaded()) yield* ctx.act('kill-staprun');
+      });
+    },
+  },
+  'exit-races-rmmod': {
+    ...base,
+    name: 'exit-races-rmmod',
+    description: 'the script calls exit() while a person removes the module: one cleanup, by whichever comes first',
+    module: ticking,
+    actors: (ctx) =>
+      ctx.user('exit, rmmod', function* () {
+        if (!(yield* ctx.until_loaded())) return;
+        // The work item is due at 20 ms too, but armed after this timer: by default rmmod cancels
+        // it before it runs. It sees the exit first only if it runs inside rmmod's first steps.
+        yield* ctx.sleep(20);
+        ctx.stp_exit();
+        yield* ctx.act('rmmod');
+      }),
+  },
+  'rmmod-during-exit': {
+    ...base,
+    name: 'rmmod-during-exit',
+    description: "a begin probe calls exit(); a person removes the module as the work item performs it",
+    module: exit_in_begin,
+    actors: (ctx) =>
+      ctx.user('rmmod', function* () {
+        if (!(yield* ctx.until_loaded())) return;
+        // Due with the work item's first run, and armed after it: by default the exit is over
+        // (staprun has removed the module) before this rmmod; time passing inside the exit
+        // brings it into the middle.
+        yield* ctx.sleep(10);
+        yield* ctx.act('rmmod');
+      }),
+  },
   any: {
     ...base,
     name: 'any',

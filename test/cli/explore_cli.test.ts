@@ -44,7 +44,7 @@ describe('explore: a campaign that finds the bug', () => {
   it('prints the summary and exits 1', () => {
     expect(r.code, r.stderr).toBe(1);
     const s = r.stdout;
-    expect(s).toMatch(/^explored exit-in-begin, pct:2, mutant no-start-wait, seed 1$/m);
+    expect(s).toMatch(/^explored exit-in-begin, mix, mutant no-start-wait, seed 1$/m);
     expect(s).toMatch(/^schedules: 400 in \d+\.\d s \(\d+\/s\)$/m);
     expect(s).toMatch(/^distinct traces: [1-9]\d*$/m);
     expect(s).toMatch(/^violations: (.*, )?rule 3: [1-9]\d*/m);
@@ -58,6 +58,8 @@ describe('explore: a campaign that finds the bug', () => {
     const m = /shrunk from \d+ to (\d+) decisions?; replay: stapsim replay (\S+)$/m.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     expect(Number(m?.[1])).toBeLessThanOrEqual(20);
+    // Without --strategy the campaign is the default mix, and its file says so.
+    expect(m?.[2]).toMatch(/exit-in-begin-no-start-wait-mix-rule3-[0-9a-f]+\.json$/);
     expect(r.stdout).not.toMatch(/REPLAY NOT IDENTICAL/);
     expect(file.startsWith(out)).toBe(true);
     expect(existsSync(file)).toBe(true);
@@ -361,7 +363,7 @@ export default {
   it('explores it: no failure in the correct transport', async () => {
     const r = await run_cli(['explore', path, '--schedules', '300', '--jobs', '2']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^explored my-scenario, pct:2, seed 1$/m);
+    expect(r.stdout).toMatch(/^explored my-scenario, mix, seed 1$/m);
     expect(r.stdout).toMatch(/^violations: none$/m);
     // The person's ^C lands in some cell.
     expect(r.stdout).toMatch(/^coverage: [2-9]\d* of 15 cells$/m);

@@ -1,6 +1,7 @@
 // The seam, exercised without threads: the same kernel, kworker, CPU and staprun code under the
 // deterministic runtime, on a virtual clock.
 import { describe, expect, it } from 'vitest';
+import type { ScenarioContext } from '../../src/explore/scenario.ts';
 import { sim_run } from '../../src/explore/sim/sim_run.ts';
 import { RunToBlockStrategy } from '../../src/explore/strategy.ts';
 import type { ProbeModuleDef } from '../../src/shared/probe_module.ts';
@@ -82,5 +83,29 @@ describe('the transport under virtual time', () => {
     const b = JSON.stringify(sim_run(opts, new RunToBlockStrategy()).trace);
     expect(a).toBe(b);
     expect(a).toContain('"ev":"target_exit"');
+  });
+
+  it("a scenario's context lets go of its run once the run is over", () => {
+    // A task body the scenario made in this run keeps its context (V8 keeps such a closure alive
+    // until a full GC); the context must not keep the run with it.
+    let kept: ScenarioContext | null = null;
+    const r = sim_run(
+      {
+        ...base,
+        module: { name: 'hello', exported: hello },
+        actors: (ctx) => {
+          kept = ctx;
+          ctx.user('waits', function* () {
+            yield* ctx.steps(1);
+            expect(ctx.choose(3, 'during the run')).toBe(0);
+          });
+        },
+      },
+      new RunToBlockStrategy(),
+    );
+    expect(r.end.kind).toBe('done');
+    const ctx = kept as ScenarioContext | null;
+    expect(ctx).not.toBeNull();
+    expect(() => ctx?.choose(3, 'after the run')).toThrow(/context used after its run/);
   });
 });

@@ -18,7 +18,7 @@ import type { Scenario } from '../../src/explore/scenario.ts';
 import { SCENARIOS } from '../../src/explore/scenarios.ts';
 import { DfsSearch } from '../../src/explore/strategies/dfs.ts';
 import { make_strategy, parse_strategy, strategy_name } from '../../src/explore/strategies/index.ts';
-import { MAX_STALL, PctStrategy } from '../../src/explore/strategies/pct.ts';
+import { CLOCK_EVERY, CLOCK_STALL, MAX_CLOCK_POINTS, MAX_STALL, PctStrategy } from '../../src/explore/strategies/pct.ts';
 import { RandomStrategy } from '../../src/explore/strategies/random.ts';
 import type { Choice } from '../../src/explore/strategy.ts';
 import { UserError } from '../../src/shared/errors.ts';
@@ -112,12 +112,64 @@ describe('PctStrategy', () => {
     expect(s.pick(tasks(3), 0, true)).toBe(-1);
     s.begin(9);
     expect(s.pick(tasks(3), 0, false)).toBeGreaterThanOrEqual(0);
-    // Past the clock points, never.
-    const t = new PctStrategy(new Set(), 2);
-    t.calibrate(1);
-    t.begin(9);
-    t.pick(tasks(3), 0, true);
-    for (let i = 0; i < 50; i++) expect(t.pick(tasks(3), 0, true)).toBeGreaterThanOrEqual(0);
+    // A clock point holds the task back for 1..CLOCK_STALL expiries; past it, time never advances.
+    const holds = new Set<number>();
+    for (let seed = 1; seed <= 100; seed++) {
+      const t = new PctStrategy(new Set(), 2);
+      t.calibrate(1);
+      t.begin(seed);
+      let advanced = 0;
+      while (t.pick(tasks(3), 0, true) === -1) advanced++;
+      expect(advanced).toBeGreaterThanOrEqual(1);
+      expect(advanced).toBeLessThanOrEqual(CLOCK_STALL);
+      holds.add(advanced);
+      for (let i = 0; i < 50; i++) expect(t.pick(tasks(3), 0, true)).toBeGreaterThanOrEqual(0);
+    }
+    expect(holds.size).toBe(CLOCK_STALL);
+  });
+
+  it('clock points: D, and one more per CLOCK_EVERY decisions of k, up to MAX_CLOCK_POINTS', () => {
+    const count = (k: number): number => {
+      const s = new PctStrategy(new Set(), 2);
+      s.calibrate(k);
+      return s.clock_points();
+    };
+    expect(count(1)).toBe(2);
+    expect(count(CLOCK_EVERY * 10)).toBe(12);
+    expect(count(CLOCK_EVERY * 20)).toBe(22);
+    expect(count(2 ** 31)).toBe(MAX_CLOCK_POINTS);
+    // And they are the points where time advances: over many runs of a long k, with one task
+    // always ready, time advances at more decisions when k is longer.
+    const advances = (k: number): number => {
+      const s = new PctStrategy(new Set(), 1);
+      s.calibrate(k);
+      let n = 0;
+      for (let seed = 1; seed <= 50; seed++) {
+        s.begin(seed);
+        for (let i = 0; i < k; i++) if (s.pick(tasks(1), 0, true) === -1) n++;
+      }
+      return n;
+    };
+    expect(advances(320)).toBeGreaterThan(3 * advances(40));
+  });
+
+  it('a task a clock point\'s timers start outranks every task there before it', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const s = new PctStrategy(new Set(), 2);
+      s.calibrate(2 ** 20); // the change point practically never in the first decisions
+      s.begin(seed);
+      const old = tasks(3);
+      s.pick(old, 0, false); // every initial task gets its priority
+      // Force a clock point now: decision 2 holds the task about to run, time advances once...
+      (s as unknown as { clock_at: number[]; clock_next: number; next_point: number }).clock_at.splice(0, Infinity, 2);
+      (s as unknown as { clock_next: number }).clock_next = 0;
+      (s as unknown as { next_point: number }).next_point = 2;
+      expect(s.pick(old, 0, true)).toBe(-1);
+      // ...and the task that timer started runs before all three, wherever it is offered.
+      const fresh: Choice = { id: 3, th: 'kworker', name: 'timer work' };
+      expect(s.pick([...old, fresh], 0, false)).toBe(3);
+      expect(s.pick([fresh, ...old], 0, false)).toBe(0);
+    }
   });
 
   it('a preempted task stalls: while it is the one to run, time advances 1..MAX_STALL times', () => {

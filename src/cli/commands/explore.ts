@@ -43,7 +43,10 @@ function shard(v: string): { index: number; count: number } {
 }
 
 const EXPLORE_OPTIONS: { readonly [K in keyof Required<ExploreFlags>]: Option } = {
-  strategy: new Option('--strategy <S>', 'random, pct:D (PCT of depth D), or dfs (bounded exhaustive)').default('pct:2'),
+  strategy: new Option(
+    '--strategy <S>',
+    'mix (half pct:2, half random schedules), random, pct:D (PCT of depth D), or dfs (bounded exhaustive)',
+  ).default('mix'),
   mutant: new Option('--mutant <NAME>', `put one historical bug back: ${Object.keys(MUTANTS).join(', ')}`).argParser(
     one_of(Object.keys(MUTANTS) as Mutant[]),
   ),

@@ -1,6 +1,7 @@
 // One run of the whole transport in the deterministic runtime: kernel, kworker, CPUs, staprun,
 // the target and the user, all as tasks of one World. The same protocol code as on real threads;
 // only the hosts differ: the target is played by a timer, output is kept in memory.
+import { strict as assert } from 'node:assert';
 import { CpuHost } from '../../cpus/cpu_host.ts';
 import { Kernel, type KernelConfig, type ModuleParams, type RunShared } from '../../kernel/module.ts';
 import { KERNEL_OPS, type CpuLoadRequest, type KernelOp } from '../../kernel/syscalls.ts';
@@ -11,14 +12,14 @@ import {
   type ModuleSpec,
   type ProbeModuleExport,
 } from '../../shared/probe_module.ts';
-import type { Thread } from '../../shared/seam.ts';
+import type { FaultName, Proc, Thread } from '../../shared/seam.ts';
 import { PASS, sleep, wait } from '../../shared/seam.ts';
 import { MODULE_LOADED, MODULE_NONE, MODULE_STATE } from '../../shared/session_shared.ts';
 import { CpuCrash, _stp_exit } from '../../cpus/cpu.ts';
 import type { StaprunHost, StaprunMail } from '../../staprun/host.ts';
 import type { ChunkWriter } from '../../staprun/output_sink.ts';
 import { Staprun, staprun_main } from '../../staprun/main_loop.ts';
-import { user_action, type TimedAction, type UserHooks } from '../../user/actions.ts';
+import { user_action, type TimedAction, type UserAction, type UserHooks } from '../../user/actions.ts';
 import type { Script } from '../decisions.ts';
 import type { ScenarioContext } from '../scenario.ts';
 import { SimPool } from './pool.ts';
@@ -151,7 +152,8 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
   for (const a of opts.at) {
     world.at(a.ms * 1e6, 'user', a.action, () => user_action(world.env('user'), a.action, hooks));
   }
-  opts.actors?.(scenario_context(world, kernel, hooks, () => !world.task_done(main) && !world.is_dead('staprun')));
+  const ctx = new SimContext({ world, kernel, hooks });
+  opts.actors?.(ctx);
   // Field by field, not by spreading: a spread of objects whose fields differ from run to run
   // makes V8 build a new hidden class for every run, and each one costs a full GC to free.
   const limits: RunLimits = {
@@ -163,6 +165,7 @@ export function sim_run(opts: SimRunOptions, strategy: Strategy): SimRunResult {
       kernel.module === null && (world.task_done(main) || world.is_dead('staprun')) && !world.pending('kernel', 'init_module'),
   };
   const end = world.run(limits);
+  ctx.detach();
   return new SimRunOutcome(end, world.task_done(main) ? (world.result_of(main) as number) : null, out, err, world);
 }
 
@@ -190,40 +193,87 @@ class SimRunOutcome implements SimRunResult {
   }
 }
 
-function scenario_context(
-  world: World,
-  kernel: Kernel,
-  hooks: UserHooks,
-  staprun_running: () => boolean,
-): ScenarioContext {
-  return {
-    choose: (n, what) => world.choose(n, what),
-    staprun_running,
-    fault: (name) => world.env('user').fault(name),
-    user: (name, body) => void world.spawn('user', name, body),
-    act: (action) => user_action(world.env('user'), action, hooks),
-    stp_exit: () => {
-      // Module code runs only while the module is live: not before init_module returns, not
-      // once removal has begun.
-      const m = kernel.module;
-      if (m === null || m.loading || m.removing) return false;
-      _stp_exit(world.env('kernel'), kernel.shared.words);
-      return true;
-    },
-    until_loaded: function* () {
-      const words = kernel.shared.words;
-      // Until loaded, or until it cannot be: staprun is gone and no insmod is under way.
-      const may_load = (): boolean => staprun_running() || world.pending('kernel', 'init_module');
-      while (Atomics.load(words, MODULE_STATE) === MODULE_NONE && may_load()) {
-        yield* wait(words, MODULE_STATE, MODULE_NONE, 10, 'the module to be loaded');
-      }
-      return Atomics.load(words, MODULE_STATE) === MODULE_LOADED;
-    },
-    steps: function* (n) {
-      for (let i = 0; i < n; i++) yield PASS;
-    },
-    sleep: (ms) => sleep(ms, 'user waits'),
-  };
+/** What a scenario's context reaches of its run. */
+interface RunLinks {
+  readonly world: World;
+  readonly kernel: Kernel;
+  readonly hooks: UserHooks;
+}
+
+/**
+ * A scenario's context in the simulator, which lets go of its run once the run is over. A
+ * scenario's task bodies are closures made anew in every run (`function* () {...}` inside
+ * actors()), and V8 gives each generator closure it calls an initial map of its own, in old
+ * space, pointing back at the closure: until the next full GC, that map keeps the closure, the
+ * context it captured and, through it, the whole run alive in every scavenge. Cut loose, the run
+ * dies young. Measured on `any`: 22 % of the young generation survived each scavenge before,
+ * and the GC took a third of a campaign's time. Its own generators are methods for the same
+ * reason: one function, one map, for every run.
+ */
+class SimContext implements ScenarioContext {
+  constructor(private links: RunLinks | null) {}
+
+  /** The run is over: nothing a closure of the scenario kept may hold it any longer. */
+  detach(): void {
+    this.links = null;
+  }
+
+  private get run(): RunLinks {
+    assert(this.links !== null, "a scenario's context used after its run");
+    return this.links;
+  }
+
+  choose(n: number, what: string): number {
+    return this.run.world.choose(n, what);
+  }
+
+  staprun_running(): boolean {
+    return this.run.hooks.staprun_alive();
+  }
+
+  fault(name: FaultName): boolean {
+    return this.run.world.env('user').fault(name);
+  }
+
+  user(name: string, body: () => Proc<void>): void {
+    this.run.world.spawn('user', name, body);
+  }
+
+  act(action: UserAction): Proc<void> {
+    const { world, hooks } = this.run;
+    return user_action(world.env('user'), action, hooks);
+  }
+
+  stp_exit(): boolean {
+    // Module code runs only while the module is live: not before init_module returns, not once
+    // removal has begun.
+    const { world, kernel } = this.run;
+    const m = kernel.module;
+    if (m === null || m.loading || m.removing) return false;
+    _stp_exit(world.env('kernel'), kernel.shared.words);
+    return true;
+  }
+
+  *until_loaded(): Proc<boolean> {
+    const { world, kernel } = this.run;
+    const words = kernel.shared.words;
+    // Until loaded, or until it cannot be: staprun is gone and no insmod is under way.
+    while (
+      Atomics.load(words, MODULE_STATE) === MODULE_NONE &&
+      (this.staprun_running() || world.pending('kernel', 'init_module'))
+    ) {
+      yield* wait(words, MODULE_STATE, MODULE_NONE, 10, 'the module to be loaded');
+    }
+    return Atomics.load(words, MODULE_STATE) === MODULE_LOADED;
+  }
+
+  *steps(n: number): Proc<void> {
+    for (let i = 0; i < n; i++) yield PASS;
+  }
+
+  sleep(ms: number): Proc<void> {
+    return sleep(ms, 'user waits');
+  }
 }
 
 /** The target is a timer: released, it "runs" for target_run_ms, then exits with status 0. */

@@ -1,23 +1,26 @@
-// Strategies by name: `random`, `pct:D`, `dfs` (with `--preemptions B`).
+// Strategies by name: `mix` (the default), `random`, `pct:D`, `dfs` (with `--preemptions B`).
 import { UserError } from '../../shared/errors.ts';
 import type { FaultName } from '../../shared/seam.ts';
 import type { Strategy } from '../strategy.ts';
 import { RunToBlockStrategy } from '../strategy.ts';
+import { MixStrategy } from './mix.ts';
 import { PctStrategy } from './pct.ts';
 import { RandomStrategy } from './random.ts';
 
 export type StrategySpec =
+  | { readonly kind: 'mix' }
   | { readonly kind: 'random' }
   | { readonly kind: 'pct'; readonly depth: number }
   | { readonly kind: 'dfs' };
 
 export function parse_strategy(text: string): StrategySpec {
+  if (text === 'mix') return { kind: 'mix' };
   if (text === 'random') return { kind: 'random' };
   if (text === 'dfs') return { kind: 'dfs' };
   const m = /^pct:(\d+)$/.exec(text);
   const depth = Number(m?.[1]);
   if (m && Number.isInteger(depth) && depth >= 1 && depth <= 10) return { kind: 'pct', depth };
-  throw new UserError(`unknown strategy '${text}' (known: random, pct:D with D in 1..10, dfs)`);
+  throw new UserError(`unknown strategy '${text}' (known: mix, random, pct:D with D in 1..10, dfs)`);
 }
 
 export function strategy_name(s: StrategySpec): string {
@@ -30,6 +33,8 @@ export function strategy_name(s: StrategySpec): string {
  */
 export function make_strategy(s: StrategySpec, faults: ReadonlySet<FaultName>): Strategy {
   switch (s.kind) {
+    case 'mix':
+      return new MixStrategy(faults);
     case 'random':
       return new RandomStrategy(faults);
     case 'pct':
