@@ -48,8 +48,16 @@ export class SequenceMerger {
   private next = 0;
   /** The source that gave the last record: consecutive numbers often come from one CPU. */
   private last = 0;
-  /** When the next number went missing (ns), or -1. */
+  /** When the next number went missing (ns), or -1; and how many numbers were taken then. */
   private missing_since = -1;
+  private taken_then = 0;
+  /**
+   * After a wait ran out: numbers below this one that are still missing are on a CPU that will
+   * never publish them (a live one publishes within its 10 ms relay timer), so they are given up
+   * without another wait each: a crashed CPU's unpublished records would otherwise cost
+   * STAPRUN_STRAGGLER_MS apiece. -1 until a wait runs out.
+   */
+  private stale_below = -1;
   /** Records written, numbers given up as lost, and records that came after their turn. */
   written = 0;
   holes = 0;
@@ -60,6 +68,8 @@ export class SequenceMerger {
     private readonly sink: MergeSink,
     /** Whether `seq` may still be published by some CPU. */
     private readonly may_come: (seq: number) => boolean,
+    /** How many sequence numbers the CPUs have taken so far (u32, wrapping). */
+    private readonly taken: () => number = () => 0,
   ) {}
 
   /**
@@ -117,10 +127,15 @@ export class SequenceMerger {
         this.missing_since = -1;
         return partial ? MERGE_WAITING : MERGE_EMPTY;
       }
-      if (!final) {
+      const stale = this.stale_below >= 0 && ((this.next - this.stale_below) | 0) < 0;
+      if (!final && !stale) {
         if (partial || this.may_come(this.next)) {
-          if (this.missing_since < 0) this.missing_since = now_ns;
+          if (this.missing_since < 0) {
+            this.missing_since = now_ns;
+            this.taken_then = this.taken();
+          }
           if (now_ns - this.missing_since < STRAGGLER_NS) return MERGE_WAITING;
+          this.stale_below = this.taken_then;
         } else if (!rescanned) {
           // The sources were read before may_come(): a CPU may have published the number and
           // cleared its pending word in between. Its record is visible now, so one more look

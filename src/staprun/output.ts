@@ -52,7 +52,8 @@ export class StaprunOutput {
       this.merger = null;
     } else {
       this.sinks = [sink(host.output())];
-      this.merger = new SequenceMerger(this.sources, this.sinks[0] as OutputSink, (seq) => this.may_come(seq));
+      const taken = (): number => Atomics.load(this.words, RECORD_SEQ) >>> 0;
+      this.merger = new SequenceMerger(this.sources, this.sinks[0] as OutputSink, (seq) => this.may_come(seq), taken);
     }
   }
 

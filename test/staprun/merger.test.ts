@@ -33,10 +33,10 @@ class Sink implements MergeSink {
   }
 }
 
-function setup(cpus: number, may_come: (seq: number) => boolean = () => false) {
+function setup(cpus: number, may_come: (seq: number) => boolean = () => false, taken?: () => number) {
   const queues = Array.from({ length: cpus }, (_, cpu) => new QueueSource(cpu));
   const sink = new Sink();
-  const m = new SequenceMerger(queues, sink, may_come);
+  const m = new SequenceMerger(queues, sink, may_come, taken);
   const push = (cpu: number, ...seqs: number[]): void => {
     for (const seq of seqs) queues[cpu]?.push(seq, encoder.encode(`r${seq}`));
   };
@@ -89,6 +89,21 @@ describe('SequenceMerger', () => {
     expect(sink.out).toEqual(['0:r0', '1:r1', '1:r2']);
     expect(m.holes).toBe(0);
     expect(m.late).toBe(0);
+  });
+
+  it('after one wait runs out, gives up at once the numbers taken before it that are still missing (a crashed CPU)', () => {
+    // cpu0 took 0, 2, 4 and crashed before publishing (its pending word stays set); cpu1 has 1,
+    // 3, 5. Numbers 0..5 were all taken when the first wait began.
+    const { m, sink, push } = setup(2, () => true, () => 6);
+    push(1, 1, 3, 5);
+    const T = STAPRUN_STRAGGLER_MS * 1e6;
+    expect(m.pump(0, false)).toBe(MERGE_WAITING);
+    expect(m.pump(T, false)).toBe(MERGE_EMPTY);
+    expect(sink.out).toEqual(['1:r1', '1:r3', '1:r5']);
+    expect(m.holes).toBe(3);
+    // A number taken after the wait began is waited for again, as it may be on a live CPU.
+    push(1, 7);
+    expect(m.pump(T + 1, false)).toBe(MERGE_WAITING);
   });
 
   it('waits for a pending number at most STAPRUN_STRAGGLER_MS, then counts it lost', () => {
