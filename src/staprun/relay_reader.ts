@@ -31,12 +31,13 @@ export function* ctl_reader(s: Staprun): Proc<void> {
   while (!s.stopping) {
     const msg = q.take();
     if (msg !== null) {
-      if (msg.type === STP_REALTIME_DATA) {
+      if (msg.type !== STP_REALTIME_DATA) {
+        s.env.send('staprun', { kind: 'ctl', type: msg.type, payload: msg.payload } satisfies StaprunMail);
+      } else {
         if (!data_seen) s.out.data_over_ctl(() => q.in_use() > 0);
         data_seen = true;
         yield* on_realtime_data(s, msg.payload);
       }
-      else s.env.send('staprun', { kind: 'ctl', type: msg.type, payload: msg.payload } satisfies StaprunMail);
       yield STEP;
       continue;
     }
