@@ -58,6 +58,7 @@ export const HARD_CELLS: readonly { readonly mutant: Mutant; readonly scenario: 
   { mutant: 'rmmod-on-exit1', scenario: 'teardown-at-load', kind: 'order' },
   { mutant: 'early-start-flag', scenario: 'teardown-at-load', kind: 'order' },
   { mutant: 'release-before-start', scenario: 'teardown-at-load', kind: 'order' },
+  { mutant: 'no-cancel-on-rmmod', scenario: 'rmmod-at-output', kind: 'order' },
 ];
 
 /** A campaign of `scenario` in piscina workers: the defaults of the CLI, no saving, no shrinking. */

@@ -29,6 +29,11 @@ export interface ScenarioContext {
   /** Waits until the module is loaded, as a person watching lsmod; false if it never will be. */
   until_loaded(): Proc<boolean>;
   /**
+   * Waits until staprun's output shows something, as a script reading it through a pipe; false
+   * if staprun ends without writing any.
+   */
+  until_output(): Proc<boolean>;
+  /**
    * Steps aside `n` times: each time, by default, the other tasks ready now (those no departure
    * held back) run until they wait, and the strategy may run any task instead. A delay is one
    * data choice, not a departure per step. `n` is a whole number, 0 or more.

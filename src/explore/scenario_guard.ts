@@ -46,6 +46,7 @@ function checking_context(ctx: ScenarioContext, name: string): ScenarioContext {
       }
     },
     until_loaded: () => from_model(ctx.until_loaded()),
+    until_output: () => from_model(ctx.until_output()),
     steps: (n) => {
       if (!Number.isInteger(n) || n < 0) bad(`ctx.steps(${String(n)}): n must be a whole number, 0 or more`);
       return from_model(ctx.steps(n));

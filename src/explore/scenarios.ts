@@ -39,6 +39,14 @@ const ticking = (): ProbeModuleDef => {
   };
 };
 
+/** Exits from begin; its one line of output comes from the end probe, inside the exit. */
+const exit_then_line = (): ProbeModuleDef => ({
+  probes: [
+    { point: 'begin', handler: (ctx) => ctx.exit() },
+    { point: 'end', handler: (ctx) => ctx.println('bye') },
+  ],
+});
+
 const FLOOD_LINES = 3000;
 
 const flood = (): ProbeModuleDef => ({
@@ -191,6 +199,19 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
         // brings it into the middle.
         yield* ctx.sleep(10);
         yield* ctx.act('rmmod');
+      }),
+  },
+  'rmmod-at-output': {
+    ...base,
+    name: 'rmmod-at-output',
+    description: "a script removes the module once the end probe's line shows in the output, racing staprun's own removal",
+    module: exit_then_line,
+    actors: (ctx) =>
+      ctx.user('rmmod', function* () {
+        // `stap ... | grep -m1 bye && rmmod`: the line is written while the work item is still
+        // in the exit it performs (the flush comes before STP_EXIT), but by default the work
+        // item finishes before staprun's writer runs.
+        if (yield* ctx.until_output()) yield* ctx.act('rmmod');
       }),
   },
   any: {

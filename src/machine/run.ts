@@ -31,6 +31,7 @@ import { trace_ring_buffers, type TraceRingBuffers } from '../shared/trace_ring.
 import type { RelayBuffers } from '../shared/relay_ring.ts';
 import type { StaprunMail } from '../staprun/host.ts';
 import { user_action, type TimedAction, type UserAction } from '../user/actions.ts';
+import { until_output } from '../user/watch.ts';
 import type { Machine, StaprunThread } from './machine.ts';
 import { summarize, type RunSummary } from './summary.ts';
 import { TraceCollector } from './trace_collector.ts';
@@ -344,6 +345,7 @@ export class Run {
       },
       staprun_running: () => this.staprun_alive,
       until_loaded: () => this.until_loaded(),
+      until_output: () => until_output(words, () => this.staprun_alive),
       steps: function* (n) {
         for (let i = 0; i < n; i++) yield PASS;
       },

@@ -14,6 +14,7 @@
 //   37    MODULE_STATE          kernel (insmod, rmmod)  people (lsmod), tests
 //   38    CMD_WRITERS           kernel (.cmd writes)    removal waits for 0
 //   39    SESSION_ERROR         CPUs (a fatal error)    kernel: probe_start, probe_exit
+//   40    OUTPUT_WRITES         staprun (add)           people watching its output (scenarios)
 //   48 + 32*cpu                 per-CPU record accounting (PROTOCOL.md, "Data"): Float64 counts,
 //                               then CPU_PENDING
 //
@@ -41,6 +42,8 @@ export const CMD_WRITERS = 38;
  * probe_start fail; otherwise error probes run at exit instead of end probes.
  */
 export const SESSION_ERROR = 39;
+/** Writes of staprun's output that put bytes out: what a person watching it sees move. */
+export const OUTPUT_WRITES = 40;
 const CPU_BASE = 48;
 const CPU_WORDS = 32;
 

@@ -1,7 +1,7 @@
 // staprun's output side: one source per CPU (its relay buffer, or in procfs mode the records the
 // control channel brought), merged by sequence into stdout or the `-o` file, or in bulk mode each
 // CPU's records into a file of its own; and the account of every record at exit (rule 9).
-import { RECORD_SEQ, counts_view, cpu_pending } from '../shared/session_shared.ts';
+import { OUTPUT_WRITES, RECORD_SEQ, counts_view, cpu_pending } from '../shared/session_shared.ts';
 import { RELAY_NONE, RELAY_READY, type RelayBuffers, RelayReader } from '../shared/relay_ring.ts';
 import type { Env } from '../shared/seam.ts';
 import type { StaprunHost } from './host.ts';
@@ -46,7 +46,8 @@ export class StaprunOutput {
       rotate_bytes: opts.rotate_bytes ?? 0,
       headers: opts.bulk === true,
     };
-    const sink = (writer: ChunkWriter): OutputSink => new OutputSink(counts, env, writer, sizes, on_error);
+    const sink = (writer: ChunkWriter): OutputSink =>
+      new OutputSink(counts, env, shown(writer, env, words), sizes, on_error);
     if (opts.bulk) {
       this.sinks = Array.from({ length: cpus }, (_, cpu) => sink(host.bulk_output(cpu)));
       this.merger = null;
@@ -173,4 +174,22 @@ export class StaprunOutput {
     }
     return null;
   }
+}
+
+/**
+ * A writer whose writes that put bytes out are counted in OUTPUT_WRITES, with a wake-up: a
+ * scenario's person who acts on what the output shows (`ctx.until_output`) sees it move.
+ */
+function shown(writer: ChunkWriter, env: Env, words: Int32Array): ChunkWriter {
+  return {
+    write(chunk, len, file, done) {
+      writer.write(chunk, len, file, (written, error) => {
+        if (written > 0) {
+          Atomics.add(words, OUTPUT_WRITES, 1);
+          env.notify(words, OUTPUT_WRITES);
+        }
+        done(written, error);
+      });
+    },
+  };
 }

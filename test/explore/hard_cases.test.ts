@@ -43,6 +43,7 @@ describe('the new scenarios: the default schedule passes, the mutant needs a sea
     ['exit-races-rmmod', 'double-cleanup'],
     ['exit-races-rmmod', 'exit-before-flush'],
     ['rmmod-during-exit', 'no-start-wait'],
+    ['rmmod-at-output', 'no-cancel-on-rmmod'],
   ] as const)('%s with %s', (name, mutant) => {
     const sc = scenario(name);
     expect(replayer(sc, null)().failure).toBeNull();
@@ -65,7 +66,7 @@ describe('the new scenarios: the default schedule passes, the mutant needs a sea
   });
 
   it('without a mutant, 300 mix schedules of each new scenario pass', () => {
-    for (const name of ['teardown-at-load', 'exit-races-rmmod', 'rmmod-during-exit']) {
+    for (const name of ['teardown-at-load', 'exit-races-rmmod', 'rmmod-during-exit', 'rmmod-at-output']) {
       const r = campaign(name, 'mix', null, 3, 300);
       expect(r.failures_total, `${name}: ${JSON.stringify(r.violations_by_rule)}`).toBe(0);
       expect(r.distinct_traces).toBeGreaterThan(10);

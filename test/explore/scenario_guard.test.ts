@@ -30,6 +30,10 @@ function task_bodies(actors: (ctx: ScenarioContext) => void, model: Error): (() 
       yield { k: 'step' };
       return true;
     },
+    until_output: function* () {
+      yield { k: 'step' };
+      return true;
+    },
     steps: function* () {
       yield { k: 'pass' };
     },

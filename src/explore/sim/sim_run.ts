@@ -20,6 +20,7 @@ import type { StaprunHost, StaprunMail } from '../../staprun/host.ts';
 import type { ChunkWriter } from '../../staprun/output_sink.ts';
 import { Staprun, staprun_main } from '../../staprun/main_loop.ts';
 import { user_action, type TimedAction, type UserAction, type UserHooks } from '../../user/actions.ts';
+import { until_output } from '../../user/watch.ts';
 import type { Script } from '../decisions.ts';
 import type { ScenarioContext } from '../scenario.ts';
 import { SimPool } from './pool.ts';
@@ -265,6 +266,10 @@ class SimContext implements ScenarioContext {
       yield* wait(words, MODULE_STATE, MODULE_NONE, 10, 'the module to be loaded');
     }
     return Atomics.load(words, MODULE_STATE) === MODULE_LOADED;
+  }
+
+  until_output(): Proc<boolean> {
+    return until_output(this.run.kernel.shared.words, () => this.staprun_running());
   }
 
   *steps(n: number): Proc<void> {
