@@ -119,8 +119,10 @@ describe('a reader that goes away', () => {
 });
 
 describe('procfs: the output shares the control channel with STP_EXIT', () => {
-  it('-T 0.5 into a reader that never reads (| sleep 2): the exit gets through, and the run ends when the reader goes', async () => {
-    const r = await piped(['run', join(FIXTURES, 'spin_print.mjs'), '--transport', 'procfs', '--cpus', '2', '-T', '0.5'], 'sleep 2', 20_000);
+  it('-T 0.5 into a reader that stops reading (| { read -N 1; sleep 2; }): the exit gets through, and the run ends when the reader goes', async () => {
+    // The reader's 2 s count from the first byte, not from the command's start: a boot slowed
+    // by a loaded machine took 1.9 s once, and a plain `| sleep 2` was gone before -T fired.
+    const r = await piped(['run', join(FIXTURES, 'spin_print.mjs'), '--transport', 'procfs', '--cpus', '2', '-T', '0.5'], '{ read -r -N 1 _; sleep 2; }', 25_000);
     expect(r.status).toBe(0);
     expect(r.events.some((e) => e.ev === 'signal' && e.name === 'timeout')).toBe(true);
     // STP_EXIT reached staprun: the module was not left waiting with its pool full of data.
