@@ -264,6 +264,12 @@ export interface RecordSink {
   put(cpu: number, seq: number, src: Uint8Array, start: number, len: number, src32?: Int32Array): void;
 }
 
+/** A sink a run of records can be taken into: put() until it is full. */
+export interface RunSink extends RecordSink {
+  /** Whether it holds as much unwritten output as it may: stop feeding it for now. */
+  full(): boolean;
+}
+
 /** What RelayReader.next finds. */
 export const RELAY_NONE = 0; // nothing published past what was read
 export const RELAY_READY = 1; // a whole record: `seq` is its number
@@ -369,6 +375,50 @@ export class RelayReader {
       return;
     }
     sink.put(this.cpu, this.seq, this.gather(start, room), 0, this.len);
+  }
+
+  /**
+   * Hands the record next() found to `sink`, then the records after it in the same sub-buffer
+   * while their numbers follow on from its, at most `max` in all and until the sink is full.
+   * Returns how many it took. A CPU's records come in runs of consecutive numbers, and a run
+   * read here costs a header check per record instead of a merger's round over every source.
+   */
+  take_run(sink: RunSink, max: number): number {
+    if (!this.ready) assert.fail('relay: take without a ready record');
+    const i32 = this.i32;
+    const base = (this.consumed % this.n) * this.size;
+    let off = this.offset;
+    let seq = this.seq;
+    let len = this.len;
+    let n = 0;
+    for (;;) {
+      if (len > this.size - off - HEADER) {
+        // The first record (next() found its tail published) runs on into the next
+        // sub-buffers: gathered as take() does.
+        this.offset = off;
+        this.seq = seq;
+        this.len = len;
+        this.take(sink);
+        return n + 1;
+      }
+      sink.put(this.cpu, seq, this.buf.bytes, base + off + HEADER, len, i32);
+      off += relay_record_bytes(len);
+      n++;
+      // A record that starts before `end` is published whole (or runs on: checked above).
+      if (n >= max || off >= this.end || sink.full()) break;
+      const at = (base + off) >> 2;
+      const next = (i32[at] as number) >>> 0;
+      const next_len = i32[at + 1] as number;
+      // Not the next number, a length next() must judge, or a record that runs on into the next
+      // sub-buffers, whose tail next() must find published: left for next().
+      if (next !== ((seq + 1) >>> 0) || next_len < 0 || next_len > STP_PRINT_BUF_BYTES) break;
+      if (next_len > this.size - off - HEADER) break;
+      seq = next;
+      len = next_len;
+    }
+    this.offset = off;
+    this.ready = false;
+    return n;
   }
 
   /** Copies a record that runs over sub-buffers into scratch, releasing those it leaves. */

@@ -11,7 +11,7 @@
 // missing number is lost at once: the flight recorder's overwritten records are such holes.
 // Sequence numbers are u32 and wrap; they are compared by their signed 32-bit difference.
 import { STAPRUN_STRAGGLER_MS } from '../shared/limits.ts';
-import { RELAY_PARTIAL, RELAY_READY, type RecordSink } from '../shared/relay_ring.ts';
+import { RELAY_PARTIAL, RELAY_READY, type RecordSink, type RunSink } from '../shared/relay_ring.ts';
 
 /** One CPU's records, in increasing sequence order. */
 export interface RecordSource {
@@ -20,13 +20,15 @@ export interface RecordSource {
   readonly seq: number;
   /** Hands the record next() found to the sink and moves past it. */
   take(sink: RecordSink): void;
+  /**
+   * Takes the record next() found and those right after it whose numbers follow on, at most
+   * `max`, until the sink is full; returns how many (at least 1).
+   */
+  take_run(sink: RunSink, max: number): number;
 }
 
 /** A sink the merger can be held back by. */
-export interface MergeSink extends RecordSink {
-  /** Whether it holds as much unwritten output as it may: stop feeding it for now. */
-  full(): boolean;
-}
+export type MergeSink = RunSink;
 
 /** What one pump ended with. */
 export const MERGE_EMPTY = 0; // every record that can be written now was
@@ -86,7 +88,10 @@ export class SequenceMerger {
       if (this.written >= stop) return MERGE_MORE;
       const hint = sources[this.last] as RecordSource;
       if (hint.next() === RELAY_READY && hint.seq === this.next) {
-        this.emit(hint);
+        const k = hint.take_run(this.sink, stop - this.written);
+        this.next = (this.next + k) >>> 0;
+        this.written += k;
+        this.missing_since = -1;
         rescanned = false;
         continue;
       }
@@ -177,6 +182,14 @@ export class QueueSource implements RecordSource {
     if (this.head === this.seqs.length) return 0;
     this.seq = this.seqs[this.head] as number;
     return RELAY_READY;
+  }
+
+  take_run(sink: RunSink, max: number): number {
+    for (let n = 1; ; n++) {
+      const seq = this.seq;
+      this.take(sink);
+      if (n >= max || sink.full() || this.next() !== RELAY_READY || this.seq !== ((seq + 1) >>> 0)) return n;
+    }
   }
 
   take(sink: RecordSink): void {

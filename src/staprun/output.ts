@@ -18,7 +18,7 @@ import type { StaprunOptions } from './options.ts';
 import { OutputSink, type ChunkWriter, type OutputError, type SinkOptions } from './output_sink.ts';
 
 /** A CPU's source before it has one: nothing to read. */
-const NO_RECORDS: RecordSource = { seq: 0, next: () => RELAY_NONE, take: () => undefined };
+const NO_RECORDS: RecordSource = { seq: 0, next: () => RELAY_NONE, take: () => undefined, take_run: () => 0 };
 
 export class StaprunOutput {
   /** Each CPU's records: its queue in procfs mode, its relay reader once relay_open has run. */

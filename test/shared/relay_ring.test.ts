@@ -383,7 +383,7 @@ class Model {
     this.published = this.pos;
   }
 
-  private visible(): number {
+  visible(): number {
     return Math.max(this.published, this.cur * this.g.subbuf_size);
   }
 
@@ -394,10 +394,23 @@ class Model {
       out.push(p);
       this.read_count++;
     }
+    this.release();
+    return out;
+  }
+
+  /** The reader took the next `n` records (each must be visible whole) and looked on. */
+  took(n: number): Placed[] {
+    const out = this.placed.slice(this.read_count, this.read_count + n);
+    for (const p of out) expect(p.end, `record ${p.seq} taken before it was published whole`).toBeLessThanOrEqual(this.visible());
+    this.read_count += n;
+    this.release();
+    return out;
+  }
+
+  private release(): void {
     const next = this.placed[this.read_count];
     const here = next === undefined ? this.cur : Math.floor(next.at / this.g.subbuf_size);
     this.consumed = Math.max(this.consumed, Math.min(this.cur, here));
-    return out;
   }
 }
 
@@ -463,6 +476,70 @@ describe('RelayWriter / RelayReader: properties', () => {
         );
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('RelayReader.take_run', () => {
+  it('takes what take() would, in runs of consecutive numbers, at most max, never past a full sink', () => {
+    const small_len = fc.oneof(fc.integer({ min: 0, max: 40 }), len_arb);
+    const rec_arb = fc.record({ len: small_len, jump: fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, fc.integer({ min: 2, max: 5 })) });
+    const ops_arb = fc.array(
+      fc.oneof(
+        { weight: 6, arbitrary: rec_arb.map((r) => ({ k: 'write' as const, ...r })) },
+        { weight: 1, arbitrary: fc.constant({ k: 'publish' as const }) },
+        { weight: 2, arbitrary: fc.record({ k: fc.constant('run' as const), max: fc.integer({ min: 1, max: 6 }), room: fc.integer({ min: 1, max: 8 }) }) },
+      ),
+      { maxLength: 120 },
+    );
+    fc.assert(
+      fc.property(geometry_arb, ops_arb, (g, ops) => {
+        const { w, r } = ring(g);
+        const model = new Model(g);
+        let seq = 0;
+        const lens = new Map<number, number>();
+        const got: Got[] = [];
+        let room = 0;
+        const sink = {
+          put: (cpu: number, s: number, src: Uint8Array, start: number, len: number): void => {
+            room--;
+            got.push({ cpu, seq: s, data: src.slice(start, start + len) });
+          },
+          full: (): boolean => room <= 0,
+        };
+        for (const op of ops) {
+          if (op.k === 'write') {
+            const where = model.place(op.len);
+            expect(w.reserve(op.len)).toBe(where !== null);
+            if (where === null) continue;
+            model.placed.push({ seq, id: seq, len: op.len, ...where });
+            w.commit(seq, source(payload(seq, op.len)), op.len);
+            lens.set(seq, op.len);
+            seq += op.jump;
+          } else if (op.k === 'publish') {
+            w.publish();
+            model.publish();
+          } else if (r.next() === RELAY_READY) {
+            room = op.room;
+            const first = r.seq;
+            const before = got.length;
+            const n = r.take_run(sink, op.max);
+            expect(n).toBe(got.length - before);
+            expect(n).toBeGreaterThanOrEqual(1);
+            expect(n).toBeLessThanOrEqual(op.max);
+            expect(got.slice(before).map((x) => x.seq)).toEqual(Array.from({ length: n }, (_, k) => first + k));
+            // Never past a full sink (the first record goes regardless: the merger asked first).
+            expect(n).toBeLessThanOrEqual(op.room);
+            expect(model.took(n).map((p) => p.seq)).toEqual(got.slice(before).map((x) => x.seq));
+            r.next(); // the reader lets go of a sub-buffer it has read to the end, as the model did
+          }
+        }
+        w.publish();
+        got.push(...drain_all(r));
+        expect(got.map((x) => x.seq)).toEqual([...lens.keys()]);
+        got.forEach((x) => expect_bytes(x.data, payload(x.seq, lens.get(x.seq) as number)));
+      }),
+      { numRuns: 300 },
     );
   });
 });
