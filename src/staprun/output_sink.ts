@@ -49,6 +49,11 @@ class Chunk {
   n = 0;
   cpus = EMPTY_CPUS;
   ends = EMPTY_ENDS;
+  /**
+   * Records in the chunk per CPU: a chunk written whole is accounted a CPU at a time, not a
+   * record at a time (the per-record ends serve a write that fails part way).
+   */
+  per_cpu = EMPTY_PER_CPU;
   file = 0;
   /** The bytes as words, with 4 bytes to spare: a word copy may run 3 bytes past a record. */
   readonly words: Int32Array;
@@ -71,11 +76,18 @@ class Chunk {
     this.cpus[this.n] = cpu;
     this.ends[this.n] = this.len;
     this.n++;
+    if (cpu >= this.per_cpu.length) {
+      const per_cpu = new Int32Array(Math.max(8, cpu + 1));
+      per_cpu.set(this.per_cpu);
+      this.per_cpu = per_cpu;
+    }
+    this.per_cpu[cpu] = (this.per_cpu[cpu] as number) + 1;
   }
 }
 
 const EMPTY_CPUS = new Uint16Array(0);
 const EMPTY_ENDS = new Int32Array(0);
+const EMPTY_PER_CPU = new Int32Array(0);
 /**
  * Chunks left by finished runs, by size, for the next runs on this thread: a simulated campaign
  * runs thousands of schedules a second, and a stress campaign thousands of cycles.
@@ -105,6 +117,11 @@ export class OutputSink implements MergeSink, RecordSink {
   private abandoned = false;
   private on_drained: (() => void) | null = null;
   private progress_word: Int32Array | null = null;
+  /**
+   * Where a record may end in `cur` with nothing but a copy to do: no new chunk, no rotation,
+   * no header, no failure. -1 when every record must go the long way (put_slow sets it).
+   */
+  private fast_end = -1;
 
   constructor(
     private readonly counts: Float64Array,
@@ -129,6 +146,20 @@ export class OutputSink implements MergeSink, RecordSink {
   }
 
   put(cpu: number, seq: number, src: Uint8Array, start: number, len: number, src32?: Int32Array): void {
+    const c = this.cur;
+    const at = c.len;
+    if (at + len > this.fast_end) {
+      this.put_slow(cpu, seq, src, start, len, src32);
+      return;
+    }
+    copy_out(c, at, src, start, len, src32);
+    c.len = at + len;
+    c.note(cpu);
+    this.file_bytes += len;
+  }
+
+  private put_slow(cpu: number, seq: number, src: Uint8Array, start: number, len: number, src32?: Int32Array): void {
+    this.fast_end = -1;
     if (this.failure !== null || this.abandoned) {
       this.lose(cpu, len);
       return;
@@ -160,19 +191,14 @@ export class OutputSink implements MergeSink, RecordSink {
       put_u32(out, at + 8, len);
       at += BULK_HEADER_BYTES;
     }
-    if (src32 !== undefined && (at & 3) === 0 && len <= COPY_BY_WORDS_MAX) {
-      const d = at >> 2;
-      const s = start >> 2;
-      const words = c.words;
-      for (let i = 0, n = (len + 3) >> 2; i < n; i++) words[d + i] = src32[s + i] as number;
-    } else if (len <= COPY_BY_BYTES_MAX) {
-      for (let i = 0; i < len; i++) out[at + i] = src[start + i] as number;
-    } else {
-      out.set(src.subarray(start, start + len), at);
-    }
+    copy_out(c, at, src, start, len, src32);
     c.len = at + len;
     c.note(cpu);
     this.file_bytes += need;
+    if (!this.opts.headers) {
+      const rotate = this.opts.rotate_bytes;
+      this.fast_end = rotate > 0 ? Math.min(c.bytes.length, c.len + rotate - this.file_bytes) : c.bytes.length;
+    }
   }
 
   /** Whether staprun should stop feeding it for now. A failed sink is never full. */
@@ -212,6 +238,7 @@ export class OutputSink implements MergeSink, RecordSink {
   abandon(): void {
     if (this.abandoned) return;
     this.abandoned = true;
+    this.fast_end = -1;
     const chunks = [...(this.writing ? [this.writing] : []), ...this.queue.splice(0), this.cur];
     this.writing = null;
     this.queued = 0;
@@ -243,6 +270,7 @@ export class OutputSink implements MergeSink, RecordSink {
 
   /** Queues the current chunk (if it holds anything) and starts writing if idle. */
   private seal(): void {
+    this.fast_end = -1;
     if (this.cur.len > 0) {
       const c = this.cur;
       c.file = this.file;
@@ -295,6 +323,7 @@ export class OutputSink implements MergeSink, RecordSink {
 
   private fail(error: OutputError): void {
     this.failure = error;
+    this.fast_end = -1;
     for (const c of this.queue.splice(0)) this.account(c, 0);
     this.queued = 0;
     this.account(this.cur, 0);
@@ -307,6 +336,14 @@ export class OutputSink implements MergeSink, RecordSink {
   private account(c: Chunk, written: number): void {
     const counts = this.counts;
     const header = this.opts.headers ? BULK_HEADER_BYTES : 0;
+    if (written >= c.len) {
+      const per_cpu = c.per_cpu;
+      for (let cpu = 0; cpu < per_cpu.length; cpu++) {
+        const n = per_cpu[cpu] as number;
+        if (n > 0) add(counts, cpu_count(cpu, CPU_DELIVERED), n);
+      }
+      return;
+    }
     let from = 0;
     for (let i = 0; i < c.n; i++) {
       const cpu = c.cpus[i] as number;
@@ -325,6 +362,7 @@ export class OutputSink implements MergeSink, RecordSink {
   private recycle(c: Chunk): void {
     c.len = 0;
     c.n = 0;
+    c.per_cpu.fill(0);
     if (this.spare.length < 2 && c.bytes.length === this.opts.chunk_bytes) this.spare.push(c);
   }
 
@@ -333,6 +371,20 @@ export class OutputSink implements MergeSink, RecordSink {
     const cb = this.on_drained;
     this.on_drained = null;
     cb?.();
+  }
+}
+
+function copy_out(c: Chunk, at: number, src: Uint8Array, start: number, len: number, src32: Int32Array | undefined): void {
+  if (src32 !== undefined && (at & 3) === 0 && len <= COPY_BY_WORDS_MAX) {
+    const d = at >> 2;
+    const s = start >> 2;
+    const words = c.words;
+    for (let i = 0, n = (len + 3) >> 2; i < n; i++) words[d + i] = src32[s + i] as number;
+  } else if (len <= COPY_BY_BYTES_MAX) {
+    const out = c.bytes;
+    for (let i = 0; i < len; i++) out[at + i] = src[start + i] as number;
+  } else {
+    c.bytes.set(src.subarray(start, start + len), at);
   }
 }
 
