@@ -94,6 +94,8 @@ const EMPTY_PER_CPU = new Int32Array(0);
  */
 const CHUNK_POOL = new Map<number, Chunk[]>();
 const CHUNK_POOL_MAX = 4;
+/** Spare chunks a sink keeps at most (the simulator's backlog is unbounded). */
+const SPARE_MAX = 16;
 
 /** The chunk a sink starts with: empty, with no room. */
 const NO_CHUNK = new Chunk(0);
@@ -363,7 +365,11 @@ export class OutputSink implements MergeSink, RecordSink {
     c.len = 0;
     c.n = 0;
     c.per_cpu.fill(0);
-    if (this.spare.length < 2 && c.bytes.length === this.opts.chunk_bytes) this.spare.push(c);
+    // As many as a full backlog holds: a merge that outruns the writes fills that many before
+    // the first comes back, and a chunk made anew (1 MiB zeroed, later collected) costs more
+    // than the records copied into it.
+    const keep = Math.min(SPARE_MAX, Math.ceil(this.opts.backlog_max / this.opts.chunk_bytes) + 1);
+    if (this.spare.length < keep && c.bytes.length === this.opts.chunk_bytes) this.spare.push(c);
   }
 
   private drained_now(): void {
