@@ -92,6 +92,8 @@ class Mailbox {
 /** Effects between two reads of the clock, and the longest a thread runs on without a turn. */
 const CHECK_EVERY = 8;
 const TURN_MS = 2;
+/** A polling wait blocks its thread at most this long at a time (the timers and mail wait). */
+const POLL_BLOCK_MS = 0.2;
 
 /** A pending timer: setTimeout's handle, or setImmediate's for a timer due now. */
 type Handle = NodeJS.Timeout | NodeJS.Immediate;
@@ -236,11 +238,18 @@ export class ThreadRuntime {
     await new Promise<void>((resolve) => this.timeout(rng.below(j.max_ms + 1), resolve));
   }
 
-  /** Looks at the word once a turn of the event loop for poll_ms, then sleeps on it. */
+  /**
+   * Looks at the word for poll_ms, then sleeps on it. Between looks the thread blocks in a short
+   * Atomics.wait and then gives its event loop a turn: spinning the loop instead took, for a
+   * relay reader under a flood, a core the CPU threads need (three busy threads on two cores),
+   * and a writer's notify reaches a blocked waiter cheaply (a futex wake), unlike a waitAsync one.
+   */
   private async poll_then_wait(arr: Int32Array, index: number, value: number, ms: number, poll_ms: number): Promise<WaitResult> {
     const until = performance.now() + poll_ms;
     while (Atomics.load(arr, index) === value) {
-      if (performance.now() >= until) return this.wait(arr, index, value, ms - poll_ms);
+      const left = until - performance.now();
+      if (left <= 0) return this.wait(arr, index, value, ms - poll_ms);
+      Atomics.wait(arr, index, value, Math.min(left, POLL_BLOCK_MS));
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return 'ok';
