@@ -118,6 +118,8 @@ export class ThreadRuntime {
   /** Effects stepped since the clock was last read, and when the event loop last had a turn. */
   private since_check = 0;
   private last_turn = performance.now();
+  /** What a polling wait naps on: nobody notifies it. */
+  private readonly nap = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(readonly deps: ThreadRuntimeDeps) {
     this.rng = deps.jitter ? new Rng(deps.jitter.seed) : null;
@@ -239,17 +241,18 @@ export class ThreadRuntime {
   }
 
   /**
-   * Looks at the word for poll_ms, then sleeps on it. Between looks the thread blocks in a short
-   * Atomics.wait and then gives its event loop a turn: spinning the loop instead took, for a
-   * relay reader under a flood, a core the CPU threads need (three busy threads on two cores),
-   * and a writer's notify reaches a blocked waiter cheaply (a futex wake), unlike a waitAsync one.
+   * Looks at the word for poll_ms, then sleeps on it. Between looks the thread naps a moment and
+   * then gives its event loop a turn: spinning the loop instead took, for a relay reader under a
+   * flood, a core the CPU threads need (three busy threads on two cores). It naps on a word of
+   * its own, not on `arr`: a writer's notify then finds no waiter and costs it nothing, while the
+   * nap is short enough for the next look to see what the writer did.
    */
   private async poll_then_wait(arr: Int32Array, index: number, value: number, ms: number, poll_ms: number): Promise<WaitResult> {
     const until = performance.now() + poll_ms;
     while (Atomics.load(arr, index) === value) {
       const left = until - performance.now();
       if (left <= 0) return this.wait(arr, index, value, ms - poll_ms);
-      Atomics.wait(arr, index, value, Math.min(left, POLL_BLOCK_MS));
+      Atomics.wait(this.nap, 0, 0, Math.min(left, POLL_BLOCK_MS));
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return 'ok';
