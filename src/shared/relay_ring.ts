@@ -209,8 +209,12 @@ export class RelayWriter {
     // As relayfs defers a reader's wakeup to its timer, a switch wakes the reader only once
     // half the buffer waits to be read; the relay timer wakes it otherwise. Waking a sleeping
     // reader costs the writer hundreds of µs on this VM (Atomics.notify of a waitAsync waiter in
-    // another thread): once per sub-buffer, it would cost more than the records in it.
+    // another thread): once per sub-buffer, it would cost more than the records in it. WAKE
+    // itself moves at every switch (one atomic per sub-buffer): a reader still polling, as it
+    // does a while before it sleeps, goes on to the new sub-buffer, instead of polling out its
+    // time while half the buffer fills and then sleeping, to be woken at that price.
     if (((this.produced - Atomics.load(this.words, CONSUMED)) | 0) * 2 >= this.n) this.wake();
+    else Atomics.add(this.words, RELAY_WAKE, 1);
   }
 
   /** Bytes written and not yet consumed (whole sub-buffers plus the current one). */
