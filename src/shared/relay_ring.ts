@@ -16,9 +16,10 @@
 //             who releases a slot zeroes it first, so a reused slot starts empty.
 //   FIRST i   where the first record that starts in slot i begins (after the tail of one that
 //             began before it); subbuf_size if none does. Read only to resync after overwrite.
-//   WAKE      bumped when the writer publishes (its relay timer, a flush) or a switch leaves half
-//             the buffer or more to be read; the reader waits on it. (A reader busy with a flood
-//             does not sleep between sub-buffers: it polls a while first, see relay_reader.ts.)
+//   WAKE      bumped when the writer publishes (its relay timer, a flush) and at every switch;
+//             notified only at a publish or a switch that leaves half the buffer or more to be
+//             read. The reader waits on it. (A reader busy with a flood does not sleep between
+//             sub-buffers: it polls a while first, see relay_reader.ts.)
 //
 // The writer commits records privately and publishes them (stores COMMIT) when it closes a
 // sub-buffer, when its relay timer fires and on relay_flush, never per record: a per-record
