@@ -8,7 +8,7 @@ import { pick_default } from './decisions.ts';
 import type { Choice, Strategy } from './strategy.ts';
 
 export class SparseStrategy implements Strategy {
-  private rng = new Rng(0);
+  private readonly rng = new Rng(0);
 
   /**
    * @param rate the chance that a decision departs from the default
@@ -22,7 +22,7 @@ export class SparseStrategy implements Strategy {
   ) {}
 
   begin(seed: number): void {
-    this.rng = new Rng(seed);
+    this.rng.seed(seed);
   }
 
   private departs(): boolean {

@@ -1,36 +1,46 @@
 // The only source of randomness of the explorer and of stress runs: sfc32, seeded through splitmix32, so a schedule is a
 // function of its seed on every machine. Never Math.random.
 
+// The state is kept as int32 (`| 0`), not as uint32 (`>>> 0`): a uint32 above 2^31 is no small
+// integer to V8, so each of the four fields would hold a boxed double and every draw would cost
+// several times its arithmetic. The bits, and so every stream, are the same.
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 0;
 
   constructor(seed: number) {
-    let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    this.seed(seed);
+  }
+
+  /**
+   * Starts the stream of `seed` over, as `new Rng(seed)` would: a strategy reseeds one Rng at
+   * every schedule instead of building one (and a closure) each time.
+   */
+  seed(seed: number): void {
+    let s = seed | 0;
+    s = (s + 0x9e3779b9) | 0;
+    this.a = splitmix32(s);
+    s = (s + 0x9e3779b9) | 0;
+    this.b = splitmix32(s);
+    s = (s + 0x9e3779b9) | 0;
+    this.c = splitmix32(s);
+    s = (s + 0x9e3779b9) | 0;
+    this.d = splitmix32(s);
     for (let i = 0; i < 12; i++) this.u32();
   }
 
   u32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
+    const a = this.a;
+    const b = this.b;
+    const c = this.c;
+    const t = (((a + b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    this.c = (((c << 21) | (c >>> 11)) + t) | 0;
+    return t >>> 0;
   }
 
   /** A uniform integer in [0, n). */
@@ -42,6 +52,14 @@ export class Rng {
   one_in(n: number): boolean {
     return this.below(n) === 0;
   }
+}
+
+/** splitmix32's output for state `s`, as int32. */
+function splitmix32(s: number): number {
+  let z = s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return z ^ (z >>> 16);
 }
 
 /** The seed of schedule `index` of a campaign with master seed `master`. */

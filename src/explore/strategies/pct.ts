@@ -51,12 +51,12 @@ export const MAX_CLOCK_POINTS = 64;
 const CLOCK_STREAM = 0x5bd1e995;
 
 export class PctStrategy implements Strategy {
-  private rng = new Rng(0);
+  private readonly rng = new Rng(0);
   /**
    * Clock points and their waits draw from a stream of their own: priorities and change points
    * are then those of the same seed however many clock points a run has (tests compare them).
    */
-  private clock_rng = new Rng(0);
+  private readonly clock_rng = new Rng(0);
   /**
    * Priority of each task seen this run, by task id (0 = not seen yet); initial ones in
    * (depth, depth + 1), those a clock point's timers started in (depth + 1, depth + 2).
@@ -112,12 +112,10 @@ export class PctStrategy implements Strategy {
   }
 
   begin(seed: number): void {
-    this.rng = new Rng(seed);
-    this.clock_rng = new Rng((seed ^ CLOCK_STREAM) >>> 0);
+    this.rng.seed(seed);
+    this.clock_rng.seed((seed ^ CLOCK_STREAM) >>> 0);
     this.priority.fill(0, 0, this.seen);
     this.seen = 0;
-    this.change_step.length = 0;
-    this.change_prio.length = 0;
     this.draw.reset();
     this.step = 0;
     this.stalled = -1;
@@ -125,9 +123,11 @@ export class PctStrategy implements Strategy {
     this.held = -1;
     this.held_left = 0;
     this.timer_started = false;
+    // Written in place, not emptied and pushed: `length = 0` drops an array's storage, and
+    // every schedule would allocate it again.
     for (let i = 1; i < this.depth; i++) {
-      this.change_step.push(1 + this.rng.below(this.k));
-      this.change_prio.push(i);
+      this.change_step[i - 1] = 1 + this.rng.below(this.k);
+      this.change_prio[i - 1] = i;
     }
     draw_sorted(this.clock_at, this.clock_points(), this.clock_rng, this.k);
     this.clock_next = 0;
@@ -234,12 +234,12 @@ export class PctStrategy implements Strategy {
 
 /** Fills `out` with n points drawn uniformly in [1, k], ascending (insertion sort: n is small). */
 function draw_sorted(out: number[], n: number, rng: Rng, k: number): void {
-  out.length = 0;
+  // In place, as the change points: n is the same at every schedule of a campaign.
   for (let i = 0; i < n; i++) {
     const p = 1 + rng.below(k);
-    let j = out.length;
-    out.push(p);
+    let j = i;
     for (; j > 0 && (out[j - 1] as number) > p; j--) out[j] = out[j - 1] as number;
     out[j] = p;
   }
+  out.length = n;
 }

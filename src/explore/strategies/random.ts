@@ -6,13 +6,13 @@ import { Rng } from '../../shared/rng.ts';
 import type { Choice, Strategy } from '../strategy.ts';
 
 export class RandomStrategy implements Strategy {
-  private rng = new Rng(0);
+  private readonly rng = new Rng(0);
   private readonly draw = new FaultDraw();
 
   constructor(readonly faults: ReadonlySet<FaultName>) {}
 
   begin(seed: number): void {
-    this.rng = new Rng(seed);
+    this.rng.seed(seed);
     this.draw.reset();
   }
 
