@@ -76,8 +76,8 @@ interface Probe {
   next_due_ns: number;
   /** `.randomize(M)`: where each period's offset is drawn from (seeded: one seed, one run). */
   readonly rng: Rng | null;
-  /** A begin, end or error probe: its runs are always traced. */
-  readonly once: boolean;
+  /** A begin, end or error probe: its runs are traced even without --trace-handlers. */
+  readonly always_traced: boolean;
 }
 
 /** How long a sim.spin probe waits when its CPU's relay buffer is full, ms. */
@@ -127,8 +127,6 @@ export class Cpu implements ContextHost {
   /** The run's counts (session_shared.ts), and this CPU's indices into them. */
   private readonly counts: Float64Array;
   private readonly c_written: number;
-  /** This CPU's CPU_WRITTEN, kept here too: a record stores its count without reading it back. */
-  private written = 0;
   private readonly c_dropped: number;
   private readonly c_dropped_bytes: number;
   private readonly pending_word: number;
@@ -156,7 +154,6 @@ export class Cpu implements ContextHost {
     this.print_buf = new PrintBuffer((r, len) => this.write_record(r, len));
     this.counts = counts_view(args.words);
     this.c_written = cpu_count(cpu, CPU_WRITTEN);
-    this.written = this.counts[this.c_written] as number;
     this.c_dropped = cpu_count(cpu, CPU_DROPPED);
     this.c_dropped_bytes = cpu_count(cpu, CPU_DROPPED_BYTES);
     this.pending_word = cpu_pending(cpu);
@@ -165,8 +162,8 @@ export class Cpu implements ContextHost {
       const point = args.points[i];
       assert(point !== undefined && point.text === p.point.trim(), 'probe order differs');
       const rng = point.randomize_ns > 0 ? new Rng(Math.imul(cpu + 1, 0x9e3779b1) ^ i) : null;
-      const once = point.kind === 'begin' || point.kind === 'end' || point.kind === 'error';
-      return { point, handler: p.handler, timer: null, next_due_ns: 0, rng, once };
+      const always_traced = point.kind === 'begin' || point.kind === 'end' || point.kind === 'error';
+      return { point, handler: p.handler, timer: null, next_due_ns: 0, rng, always_traced };
     });
     this.once = once_order(args.points);
     if (def.attach) attach(def, args, cpu);
@@ -311,7 +308,7 @@ export class Cpu implements ContextHost {
   }
 
   private fire(p: Probe): void {
-    if (this.trace_handlers || p.once) {
+    if (this.trace_handlers || p.always_traced) {
       this.env.trace('handler', { probe: p.point.text });
     }
     this.in_handler = p;
@@ -408,7 +405,7 @@ export class Cpu implements ContextHost {
   }
 
   private write_record(src: PayloadSource, len: number): void {
-    this.counts[this.c_written] = ++this.written;
+    this.counts[this.c_written] = (this.counts[this.c_written] as number) + 1;
     if (this.mode === STP_TRANSPORT_PROC) this.write_realtime(src, len);
     else this.write_relay(src, len);
   }

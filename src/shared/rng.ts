@@ -19,15 +19,10 @@ export class Rng {
    * every schedule instead of building one (and a closure) each time.
    */
   seed(seed: number): void {
-    let s = seed | 0;
-    s = (s + 0x9e3779b9) | 0;
-    this.a = splitmix32(s);
-    s = (s + 0x9e3779b9) | 0;
-    this.b = splitmix32(s);
-    s = (s + 0x9e3779b9) | 0;
-    this.c = splitmix32(s);
-    s = (s + 0x9e3779b9) | 0;
-    this.d = splitmix32(s);
+    this.a = splitmix32(seed, 1);
+    this.b = splitmix32(seed, 2);
+    this.c = splitmix32(seed, 3);
+    this.d = splitmix32(seed, 4);
     for (let i = 0; i < 12; i++) this.u32();
   }
 
@@ -54,9 +49,9 @@ export class Rng {
   }
 }
 
-/** splitmix32's output for state `s`, as int32. */
-function splitmix32(s: number): number {
-  let z = s;
+/** The `i`th output of splitmix32 seeded with `seed`, as int32 (i * gamma stays exact). */
+function splitmix32(seed: number, i: number): number {
+  let z = ((seed | 0) + i * 0x9e3779b9) | 0;
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
   return z ^ (z >>> 16);

@@ -170,7 +170,15 @@ export function* lock(l: Lock): Proc<void> {
 }
 
 export function* call<R>(to: Thread, op: string, ...args: unknown[]): Proc<R> {
-  return (yield { k: 'call', to, op, args }) as R;
+  return (yield call_effect(to, op, args)) as R;
+}
+
+/**
+ * The effect `call` yields, for a hot caller that yields it itself instead of through
+ * `yield* call(...)`, which builds a generator for the one yield (the kernel's cpu_call).
+ */
+export function call_effect(to: Thread, op: string, args: readonly unknown[]): Effect {
+  return { k: 'call', to, op, args };
 }
 
 export function* join<R>(task: TaskRef): Proc<R> {

@@ -88,10 +88,7 @@ export class SequenceMerger {
       if (this.written >= stop) return MERGE_MORE;
       const hint = sources[this.last] as RecordSource;
       if (hint.next() === RELAY_READY && hint.seq === this.next) {
-        const k = hint.take_run(this.sink, stop - this.written);
-        this.next = (this.next + k) >>> 0;
-        this.written += k;
-        this.missing_since = -1;
+        this.emit(hint, stop - this.written);
         rescanned = false;
         continue;
       }
@@ -124,7 +121,7 @@ export class SequenceMerger {
       }
       if (found >= 0) {
         this.last = found;
-        this.emit(sources[found] as RecordSource);
+        this.emit(sources[found] as RecordSource, stop - this.written);
         rescanned = false;
         continue;
       }
@@ -156,10 +153,11 @@ export class SequenceMerger {
     }
   }
 
-  private emit(src: RecordSource): void {
-    src.take(this.sink);
-    this.next = (this.next + 1) >>> 0;
-    this.written++;
+  /** Writes the record whose turn it is and the run that follows it on `src`, at most `max`. */
+  private emit(src: RecordSource, max: number): void {
+    const k = src.take_run(this.sink, max);
+    this.next = (this.next + k) >>> 0;
+    this.written += k;
     this.missing_since = -1;
   }
 }

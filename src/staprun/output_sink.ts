@@ -51,7 +51,9 @@ class Chunk {
   ends = EMPTY_ENDS;
   /**
    * Records in the chunk per CPU: a chunk written whole is accounted a CPU at a time, not a
-   * record at a time (the per-record ends serve a write that fails part way).
+   * record at a time (the per-record ends serve a write that fails part way). It looks like
+   * state derivable from `cpus`, but counting as records come in costs less than a second pass
+   * over them: 13-15 ns per record against 16-17 (bench/output_sink.ts).
    */
   per_cpu = EMPTY_PER_CPU;
   file = 0;
