@@ -16,22 +16,16 @@ import { serve } from '../shared/real/rpc.ts';
 import { ThreadRuntime, type Jitter } from '../shared/real/runtime.ts';
 import type { KernelSyscallApi, StaprunStart } from '../shared/real/staprun_worker.ts';
 import type { FaultName, Proc, Thread } from '../shared/seam.ts';
-import { PASS, sleep, wait } from '../shared/seam.ts';
+import { PASS, sleep } from '../shared/seam.ts';
 import { Rng } from '../shared/rng.ts';
 import { _stp_exit } from '../cpus/cpu.ts';
 import type { ScenarioContext } from '../explore/scenario.ts';
-import {
-  MODULE_LOADED,
-  MODULE_NONE,
-  MODULE_STATE,
-  START_FINISHED,
-  session_words,
-} from '../shared/session_shared.ts';
+import { START_FINISHED, session_words } from '../shared/session_shared.ts';
 import { trace_ring_buffers, type TraceRingBuffers } from '../shared/trace_ring.ts';
 import type { RelayBuffers } from '../shared/relay_ring.ts';
 import type { StaprunMail } from '../staprun/host.ts';
 import { user_action, type TimedAction, type UserAction } from '../user/actions.ts';
-import { until_output } from '../user/watch.ts';
+import { until_loaded, until_output } from '../user/watch.ts';
 import type { Machine, StaprunThread } from './machine.ts';
 import { summarize, type RunSummary } from './summary.ts';
 import { TraceCollector } from './trace_collector.ts';
@@ -344,23 +338,13 @@ export class Run {
         return true;
       },
       staprun_running: () => this.staprun_alive,
-      until_loaded: () => this.until_loaded(),
+      until_loaded: () => until_loaded(words, () => this.staprun_alive || this.kernel.module?.loading === true),
       until_output: () => until_output(words, () => this.staprun_alive),
       steps: function* (n) {
         for (let i = 0; i < n; i++) yield PASS;
       },
       sleep: (ms) => sleep(ms, 'user waits'),
     };
-  }
-
-  /** A person watching lsmod: until the module is loaded, or clearly never will be. */
-  private *until_loaded(): Proc<boolean> {
-    const words = this.shared.words;
-    const may_load = (): boolean => this.staprun_alive || this.kernel.module?.loading === true;
-    while (Atomics.load(words, MODULE_STATE) === MODULE_NONE && may_load()) {
-      yield* wait(words, MODULE_STATE, MODULE_NONE, 10, 'the module to be loaded');
-    }
-    return Atomics.load(words, MODULE_STATE) === MODULE_LOADED;
   }
 
   private user(action: UserAction): Promise<unknown> {

@@ -13,14 +13,13 @@ import {
   type ProbeModuleExport,
 } from '../../shared/probe_module.ts';
 import type { FaultName, Proc, Thread } from '../../shared/seam.ts';
-import { PASS, sleep, wait } from '../../shared/seam.ts';
-import { MODULE_LOADED, MODULE_NONE, MODULE_STATE } from '../../shared/session_shared.ts';
+import { PASS, sleep } from '../../shared/seam.ts';
 import { CpuCrash, _stp_exit } from '../../cpus/cpu.ts';
 import type { StaprunHost, StaprunMail } from '../../staprun/host.ts';
 import type { ChunkWriter } from '../../staprun/output_sink.ts';
 import { Staprun, staprun_main } from '../../staprun/main_loop.ts';
 import { user_action, type TimedAction, type UserAction, type UserHooks } from '../../user/actions.ts';
-import { until_output } from '../../user/watch.ts';
+import { until_loaded, until_output } from '../../user/watch.ts';
 import type { Script } from '../decisions.ts';
 import type { ScenarioContext } from '../scenario.ts';
 import { SimPool } from './pool.ts';
@@ -255,17 +254,9 @@ class SimContext implements ScenarioContext {
     return true;
   }
 
-  *until_loaded(): Proc<boolean> {
+  until_loaded(): Proc<boolean> {
     const { world, kernel } = this.run;
-    const words = kernel.shared.words;
-    // Until loaded, or until it cannot be: staprun is gone and no insmod is under way.
-    while (
-      Atomics.load(words, MODULE_STATE) === MODULE_NONE &&
-      (this.staprun_running() || world.pending('kernel', 'init_module'))
-    ) {
-      yield* wait(words, MODULE_STATE, MODULE_NONE, 10, 'the module to be loaded');
-    }
-    return Atomics.load(words, MODULE_STATE) === MODULE_LOADED;
+    return until_loaded(kernel.shared.words, () => this.staprun_running() || world.pending('kernel', 'init_module'));
   }
 
   until_output(): Proc<boolean> {
